@@ -1,0 +1,52 @@
+// blob::Store: immutable chunk bytes by content id. Backends: a local directory (embedded
+// default, local_store.h); S3-compatible stores later. Nothing of a backend leaks here.
+//
+// A chunk lives in a namespace (the workspace id) under its id, the SHA-256 of its bytes; a
+// chunk is at most kMaxChunkSize bytes. Promises every backend keeps (blob/store_conformance.h):
+// - put() verifies the id against the bytes (kInvalidArgument on mismatch), is idempotent, and
+//   is atomic and durable when it returns: a reader sees the whole chunk or none, also after a
+//   crash.
+// - get() verifies the bytes against the id; a mismatch is kCorruption, never silent.
+// - getRange() returns bytes [offset, offset+length) clipped to the chunk's end. It verifies
+//   the hash only when it reads the whole chunk (a 4 KiB read must not cost a 4 MiB read).
+// - Missing chunks are kNotFound.
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/sha256.h"
+#include "common/status.h"
+
+namespace strata::blob {
+
+using ChunkId = Digest;
+
+constexpr uint64_t kMaxChunkSize = 4ull << 20;  // 4 MiB: the fixed chunk size of fs/
+
+struct ChunkInfo {
+  ChunkId id;
+  uint64_t size = 0;
+  int64_t mtime_unix = 0;  // when the chunk was written (the collector's orphan sweep uses it)
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Status put(std::string_view ns, const ChunkId& id, std::string_view data) = 0;
+  virtual Result<std::string> get(std::string_view ns, const ChunkId& id) = 0;
+  virtual Result<std::string> getRange(std::string_view ns, const ChunkId& id, uint64_t offset,
+                                       uint64_t length) = 0;
+  // Size and write time; kNotFound when absent.
+  virtual Result<ChunkInfo> stat(std::string_view ns, const ChunkId& id) = 0;
+  // Removing an absent chunk is not an error.
+  virtual Status remove(std::string_view ns, const ChunkId& id) = 0;
+  // Calls `visit` for every chunk of `ns` (any order) until it returns false.
+  virtual Status list(std::string_view ns, const std::function<bool(const ChunkInfo&)>& visit) = 0;
+};
+
+}  // namespace strata::blob

@@ -1,0 +1,84 @@
+// db::Engine: the transactional, ordered key-value interface every Strata service is written
+// against (fs/, object/, kv/, queue/, auth). Backends: RocksDB (embedded default, rocksdb_engine.h);
+// PostgreSQL later. Nothing of a backend leaks into this header.
+//
+// Promises every backend keeps (checked by db/engine_conformance.h, a typed test suite):
+// - Keys and values are arbitrary bytes; keys are ordered bytewise (memcmp, shorter first).
+// - A Transaction reads a consistent snapshot taken when it began, plus its own writes.
+// - Optimistic concurrency: every key read with Transaction::get() is in the transaction's
+//   read set. commit() fails with Code::kConflict when another transaction committed a write to
+//   a key of the read set (or of the write set) after this one began. Scans are NOT in the read
+//   set (no phantom protection): a caller that must see a stable range reads a guard key that
+//   every writer of the range also writes (fs/ uses the parent directory's inode record).
+// - A committed transaction is durable: it survives kill -9 of the process (and, with
+//   Options::sync, a machine crash).
+// - Engine and Transaction objects: Engine is thread-safe; one Transaction is used by one
+//   thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace strata::db {
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+};
+
+struct ScanOptions {
+  size_t limit = 1000;   // at most this many pairs
+  bool reverse = false;  // descending from just below `end`
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // The value, std::nullopt when absent. Adds `key` to the read set.
+  virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
+  virtual Status put(std::string_view key, std::string_view value) = 0;
+  virtual Status del(std::string_view key) = 0;
+  // Pairs with begin <= key < end (an empty `end` means "to the end of the key space").
+  virtual Result<std::vector<KeyValue>> scan(std::string_view begin, std::string_view end,
+                                             ScanOptions options = {}) = 0;
+  // Makes the writes visible atomically. kConflict when the read/write set was changed by a
+  // transaction that committed first; the transaction is then spent either way.
+  virtual Status commit() = 0;
+};
+
+struct RunOptions {
+  int max_attempts = 64;  // conflicts retried before giving up with kConflict
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  virtual std::unique_ptr<Transaction> begin() = 0;
+
+  // Non-transactional reads of the latest committed state (for hot read paths).
+  virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
+  virtual Result<std::vector<KeyValue>> scan(std::string_view begin, std::string_view end,
+                                             ScanOptions options = {}) = 0;
+
+  // Runs `body` in a fresh transaction and commits it. When `body` or commit() returns
+  // kConflict the whole thing is re-run (with jittered backoff) up to max_attempts times.
+  // `body` must therefore have no side effects outside the transaction that a re-run breaks.
+  // Any other error from `body` aborts without committing and is returned.
+  Status run(const std::function<Status(Transaction&)>& body, RunOptions options = {});
+};
+
+// Smallest key greater than every key that starts with `prefix` ("" when none exists);
+// use as `end` to scan a prefix.
+std::string prefixEnd(std::string_view prefix);
+
+}  // namespace strata::db
