@@ -18,11 +18,10 @@
 #include "blob/store.h"
 #include "common/status.h"
 #include "db/engine.h"
+#include "fs/chunk_manager.h"
 #include "fs/types.h"
 
 namespace strata::fs {
-
-class ChunkManager;
 
 struct CreateOptions {
   uint32_t mode = 0644;
@@ -105,6 +104,9 @@ class FileSystemService {
   virtual Result<std::shared_ptr<FileSystem>> open(std::string_view workspace,
                                                    std::string_view name) = 0;
   virtual ChunkManager& chunks() = 0;
+  // Namespace + chunk consistency of every file system on the engine (fs/fsck.h lists the
+  // checks). Meant for a quiet system: `strata server fsck`.
+  virtual Result<FsckReport> fsck() = 0;
 };
 
 struct ServiceOptions {

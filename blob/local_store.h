@@ -1,0 +1,33 @@
+// The local-directory backend of blob::Store: the embedded default of `strata server --data DIR`.
+//
+// On-disk layout (see docs/storage.md):
+//   DIR/.lock                          flock()ed while a store is open
+//   DIR/<ns>/<hex[0:2]>/<hex[2:4]>/<hex>   one file per chunk, named by its lowercase SHA-256 hex
+//   DIR/<ns>/<xx>/<yy>/.<hex>.<random>.tmp  a put in progress (or left by a crash)
+// The two fan-out levels keep directories small (65,536 leaves; ~15 chunks each per million).
+//
+// put() writes a temp file in the chunk's directory, fsyncs it, renames it over the final name
+// and fsyncs the directory, so a chunk is either absent or whole, also after a power loss.
+// A chunk already present with the right size is not rewritten. get() re-hashes the bytes.
+// getRange() uses pread and reads only the requested bytes; a range starting at or past the
+// end of the chunk is empty.
+//
+// Namespaces must match [A-Za-z0-9_-]{1,64} (anything else is kInvalidArgument), so a namespace
+// can never name a path outside DIR.
+//
+// Thread-safe; operations on different chunks run in parallel. Only one LocalStore may have a
+// directory open at a time (kBusy otherwise), because opening removes the temp files that
+// crashed puts left behind.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "blob/store.h"
+
+namespace strata::blob {
+
+// Opens (creating if missing) the store rooted at `dir` and removes leftover temp files.
+Result<std::unique_ptr<Store>> openLocalStore(const std::string& dir);
+
+}  // namespace strata::blob

@@ -1,0 +1,13 @@
+#include "cli/commands.h"
+
+#include "cli/registry.h"
+
+namespace strata::cli {
+
+void registerCommands(CLI::App& app) {
+  registerLoginCommand(app);
+  registerStorageCommands(app);
+  registerTokenCommands(app);
+}
+
+}  // namespace strata::cli

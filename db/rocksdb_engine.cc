@@ -1,0 +1,240 @@
+#include "db/rocksdb_engine.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/optimistic_transaction_db.h>
+#include <rocksdb/utilities/transaction.h>
+
+#include <algorithm>
+
+namespace strata::db {
+namespace {
+
+// Memtables: a 16 MiB active one, at most two more waiting for flush, and 16 MiB of flushed
+// history kept for optimistic conflict checking. Without that history a transaction whose
+// snapshot predates the oldest memtable cannot be validated and fails with TryAgain (mapped to
+// kConflict and retried), so a little history saves spurious retries after every flush.
+constexpr size_t kWriteBufferBytes = 16 << 20;
+constexpr int kMaxWriteBuffers = 3;
+constexpr int64_t kConflictHistoryBytes = 16 << 20;
+// Stripes of the parallel commit validation. RocksDB's default (1<<20 mutexes) costs tens of
+// MiB; a few thousand stripes are plenty for a metadata store's concurrency.
+constexpr uint32_t kOccLockBuckets = 1 << 12;
+
+Status fromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsBusy() || s.IsTryAgain()) return Status(Code::kConflict, std::move(msg));
+  if (s.IsCorruption()) return Status(Code::kCorruption, std::move(msg));
+  if (s.IsIOError() || s.IsNoSpace()) return Status(Code::kIOError, std::move(msg));
+  if (s.IsInvalidArgument()) return Status(Code::kInvalidArgument, std::move(msg));
+  if (s.IsTimedOut()) return Status(Code::kTimedOut, std::move(msg));
+  return Status(Code::kInternal, std::move(msg));
+}
+
+rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+// Collects [begin, end) from `it` (positioned by this function) in the requested direction.
+// Bounds are also set on the iterator by the caller; they are checked here again because a
+// transaction's iterator merges uncommitted writes that the bounds do not filter.
+Result<std::vector<KeyValue>> collect(rocksdb::Iterator* it, std::string_view begin,
+                                      std::string_view end, const ScanOptions& options) {
+  std::vector<KeyValue> out;
+  if (options.limit == 0 || (!end.empty() && begin >= end)) return out;
+  auto inRange = [&](std::string_view k) { return k >= begin && (end.empty() || k < end); };
+  if (!options.reverse) {
+    for (it->Seek(slice(begin)); it->Valid() && out.size() < options.limit; it->Next()) {
+      std::string_view k = view(it->key());
+      if (!inRange(k)) break;
+      out.push_back({std::string(k), it->value().ToString()});
+    }
+  } else {
+    if (end.empty()) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(slice(end));
+      if (it->Valid() && view(it->key()) >= end) it->Prev();  // end is exclusive
+    }
+    for (; it->Valid() && out.size() < options.limit; it->Prev()) {
+      std::string_view k = view(it->key());
+      if (!inRange(k)) break;
+      out.push_back({std::string(k), it->value().ToString()});
+    }
+  }
+  RETURN_IF_ERROR(fromRocks(it->status(), "scan"));
+  return out;
+}
+
+// ReadOptions for a bounded scan; the Slices must outlive the iterator.
+struct ScanBounds {
+  rocksdb::Slice lower, upper;
+  rocksdb::ReadOptions read(const rocksdb::Snapshot* snapshot) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot;
+    ro.iterate_lower_bound = &lower;
+    if (!upper.empty()) ro.iterate_upper_bound = &upper;
+    return ro;
+  }
+};
+
+class RocksDbTransaction final : public Transaction {
+ public:
+  explicit RocksDbTransaction(std::unique_ptr<rocksdb::Transaction> txn) : txn_(std::move(txn)) {
+    read_options_.snapshot = txn_->GetSnapshot();
+  }
+
+  Result<std::optional<std::string>> get(std::string_view key) override {
+    RETURN_IF_ERROR(checkLive());
+    std::string value;
+    // GetForUpdate both reads (at the snapshot, merged with our own writes) and adds the key
+    // to the set validated at commit.
+    rocksdb::Status s = txn_->GetForUpdate(read_options_, slice(key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    RETURN_IF_ERROR(fromRocks(s, "get"));
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status put(std::string_view key, std::string_view value) override {
+    RETURN_IF_ERROR(checkLive());
+    return fromRocks(txn_->Put(slice(key), slice(value)), "put");
+  }
+
+  Status del(std::string_view key) override {
+    RETURN_IF_ERROR(checkLive());
+    return fromRocks(txn_->Delete(slice(key)), "delete");
+  }
+
+  Result<std::vector<KeyValue>> scan(std::string_view begin, std::string_view end,
+                                     ScanOptions options) override {
+    RETURN_IF_ERROR(checkLive());
+    ScanBounds bounds{slice(begin), slice(end)};
+    // The transaction's iterator reads the snapshot merged with this transaction's writes.
+    std::unique_ptr<rocksdb::Iterator> it(txn_->GetIterator(bounds.read(read_options_.snapshot)));
+    return collect(it.get(), begin, end, options);
+  }
+
+  Status commit() override {
+    RETURN_IF_ERROR(checkLive());
+    spent_ = true;
+    return fromRocks(txn_->Commit(), "commit");
+  }
+
+ private:
+  Status checkLive() const {
+    if (spent_) return Status(Code::kInternal, "transaction used after commit()");
+    return Status::OK();
+  }
+
+  std::unique_ptr<rocksdb::Transaction> txn_;  // rolled back on destruction unless committed
+  rocksdb::ReadOptions read_options_;
+  bool spent_ = false;
+};
+
+class RocksDbEngine final : public Engine {
+ public:
+  RocksDbEngine(std::unique_ptr<rocksdb::OptimisticTransactionDB> db, RocksDbOptions options)
+      : db_(std::move(db)) {
+    write_options_.sync = options.sync;
+    txn_options_.set_snapshot = true;
+  }
+
+  ~RocksDbEngine() override {
+    // Close explicitly so a failure to persist the last state is at least logged by RocksDB;
+    // the WAL already holds every commit, so nothing acknowledged depends on this.
+    db_->Close().PermitUncheckedError();
+  }
+
+  std::unique_ptr<Transaction> begin() override {
+    return std::make_unique<RocksDbTransaction>(
+        std::unique_ptr<rocksdb::Transaction>(db_->BeginTransaction(write_options_, txn_options_)));
+  }
+
+  Result<std::optional<std::string>> get(std::string_view key) override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), slice(key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    RETURN_IF_ERROR(fromRocks(s, "get"));
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Result<std::vector<KeyValue>> scan(std::string_view begin, std::string_view end,
+                                     ScanOptions options) override {
+    ScanBounds bounds{slice(begin), slice(end)};
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bounds.read(nullptr)));
+    return collect(it.get(), begin, end, options);
+  }
+
+ private:
+  std::unique_ptr<rocksdb::OptimisticTransactionDB> db_;
+  rocksdb::WriteOptions write_options_;
+  rocksdb::OptimisticTransactionOptions txn_options_;
+};
+
+rocksdb::Options makeOptions(const RocksDbOptions& opts) {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.paranoid_checks = true;
+
+  o.write_buffer_size = kWriteBufferBytes;
+  o.max_write_buffer_number = kMaxWriteBuffers;
+  o.max_write_buffer_size_to_maintain = kConflictHistoryBytes;
+  o.level_compaction_dynamic_level_bytes = true;
+  o.max_background_jobs = 2;
+  o.bytes_per_sync = 1 << 20;  // smooth background writeback instead of bursts at file close
+  // Table files stay open in a bounded cache; the server also needs descriptors for clients
+  // and chunk files, under a default limit of 1024.
+  o.max_open_files = 256;
+  o.keep_log_file_num = 4;
+  o.max_log_file_size = 8 << 20;
+
+  // Metadata compresses well; LZ4 is cheap enough for every level. Fall back when the library
+  // was built without it.
+  auto supported = rocksdb::GetSupportedCompressions();
+  bool lz4 = std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end();
+  o.compression = lz4 ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
+  // Point lookups (inode, dentry, token) dominate: a Bloom filter skips files without the key.
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Index and filter blocks live in (and are bounded by) the block cache, rather than growing
+  // with the database outside any limit; L0's stay pinned because every read touches them.
+  t.cache_index_and_filter_blocks = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.format_version = 5;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> openRocksDbEngine(const std::string& dir, RocksDbOptions options) {
+  rocksdb::Options o = makeOptions(options);
+  rocksdb::OptimisticTransactionDBOptions occ;
+  occ.validate_policy = rocksdb::OccValidationPolicy::kValidateParallel;
+  occ.occ_lock_buckets = kOccLockBuckets;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(o)}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::OptimisticTransactionDB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::OptimisticTransactionDB::Open(rocksdb::DBOptions(o), occ, dir, families, &handles, &raw);
+  if (!s.ok()) {
+    // RocksDB reports a held LOCK file as an IOError; name it for what it is.
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status(Code::kBusy, "metadata database " + dir + " is in use by another process: " + s.ToString());
+    }
+    return fromRocks(s, "open " + dir);
+  }
+  std::unique_ptr<rocksdb::OptimisticTransactionDB> db(raw);
+  // The default column family's handle is owned by the DB; the one returned here is a
+  // separate object we must destroy.
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  return std::unique_ptr<Engine>(std::make_unique<RocksDbEngine>(std::move(db), options));
+}
+
+}  // namespace strata::db

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs, builds, then runs every test: the GoogleTest unit tests through CTest and the
+# end-to-end tests (pytest, against the real binary). Benchmarks are not run here (see bench/).
+#   BUILD_DIR  build directory (default: ./build)
+#   PYTEST_ARGS extra pytest arguments (e.g. "-k tokens -x")
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+export BUILD_DIR
+
+"$ROOT/scripts/install-deps.sh"
+"$ROOT/scripts/build.sh"
+
+echo "== unit tests (ctest)"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" --timeout 600
+
+echo "== end-to-end tests (pytest)"
+# Debian's interpreter on purpose: a pyenv python3 may come first on PATH without pytest.
+export STRATA_BIN=${STRATA_BIN:-$BUILD_DIR/app/strata}
+cd "$ROOT"
+# shellcheck disable=SC2086
+/usr/bin/python3 -m pytest tests/e2e -ra -p no:cacheprovider ${PYTEST_ARGS:-}

@@ -1,0 +1,156 @@
+// `strata server` (run), `strata server fsck` and `strata server gc`.
+#include "server/commands.h"
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include "common/exit_code.h"
+#include "common/log.h"
+#include "server/gc_loop.h"
+#include "server/server.h"
+#include "server/storage.h"
+
+namespace strata::server {
+namespace {
+
+struct RunArgs {
+  ServerOptions options;
+  std::string log_level = "info";
+};
+
+struct OfflineArgs {
+  std::string data_dir;
+  int64_t grace_seconds = 3600;
+};
+
+int fail(std::string_view what, const Status& st) {
+  std::fprintf(stderr, "strata server%s%.*s: %s\n", what.empty() ? "" : " ",
+               static_cast<int>(what.size()), what.data(), st.toString().c_str());
+  return 1;
+}
+
+int runServer(const RunArgs& args) {
+  initLogging(args.log_level);
+  // Block the shutdown signals in every thread (threads inherit the mask) and take them with
+  // sigwait() here, so shutdown runs as ordinary code on the main thread.
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = Server::start(args.options);
+  if (!server.ok()) return fail("", server.status());
+  std::printf("strata server listening on %s\n", (*server)->url().c_str());
+  std::printf("admin token %s %s\n", (*server)->createdAdminToken() ? "created in" : "is in",
+              (*server)->adminTokenPath().c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  while (sigwait(&signals, &sig) != 0) {
+  }
+  spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->stop();
+  return 0;
+}
+
+Status requireExisting(const std::string& dir) {
+  struct stat st {};
+  if (::stat((dir + "/meta").c_str(), &st) != 0) {
+    return notFound("no Strata data directory at ", dir);
+  }
+  return Status::OK();
+}
+
+int runFsck(const OfflineArgs& args) {
+  initLogging("warn");
+  if (Status st = requireExisting(args.data_dir); !st.ok()) return fail("fsck", st);
+  auto storage = openStorage(args.data_dir, fs::ServiceOptions{});
+  if (!storage.ok()) return fail("fsck", storage.status());
+  auto report = storage->service->chunks().fsck();
+  if (!report.ok()) return fail("fsck", report.status());
+  for (const auto& problem : report->problems) std::printf("fsck: problem: %s\n", problem.c_str());
+  if (!report->problems.empty()) {
+    std::printf("fsck: %zu problem(s) found (%llu inodes, %llu chunks referenced)\n",
+                report->problems.size(), static_cast<unsigned long long>(report->inodes),
+                static_cast<unsigned long long>(report->chunks_referenced));
+    return 1;
+  }
+  std::printf("fsck: ok (%llu inodes, %llu chunks referenced)\n",
+              static_cast<unsigned long long>(report->inodes),
+              static_cast<unsigned long long>(report->chunks_referenced));
+  return 0;
+}
+
+int runGc(const OfflineArgs& args) {
+  initLogging("warn");
+  if (Status st = requireExisting(args.data_dir); !st.ok()) return fail("gc", st);
+  fs::ServiceOptions options;
+  options.gc_grace_seconds = args.grace_seconds;
+  auto storage = openStorage(args.data_dir, options);
+  if (!storage.ok()) return fail("gc", storage.status());
+  // Offline: no upload can be in flight, so pins of dead uploads do not keep chunks alive.
+  auto stats = runCollectorPass(storage->service->chunks(), /*ignore_pins=*/true);
+  if (!stats.ok()) return fail("gc", stats.status());
+  std::printf("gc: deleted %llu chunks (%llu bytes), %llu orphans found\n",
+              static_cast<unsigned long long>(stats->chunks_deleted),
+              static_cast<unsigned long long>(stats->bytes_deleted),
+              static_cast<unsigned long long>(stats->orphans_found));
+  return 0;
+}
+
+}  // namespace
+
+void registerCommands(CLI::App& app) {
+  auto run = std::make_shared<RunArgs>();
+  auto offline = std::make_shared<OfflineArgs>();
+
+  CLI::App* server = app.add_subcommand("server", "Run the Strata server on a data directory");
+  server->require_subcommand(0, 1);
+  server->add_option("--data", run->options.data_dir, "Data directory (metadata, chunks, admin token)");
+  server->add_option("--listen", run->options.listen, "Address to listen on, HOST:PORT (port 0: any free port)")
+      ->capture_default_str();
+  server->add_option("--gc-interval-seconds", run->options.gc_interval_seconds,
+                     "Seconds between collector passes (0: no background collector)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  server->add_option("--gc-grace-seconds", run->options.gc_grace_seconds,
+                     "Unreferenced chunks are kept at least this long")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  server->add_option("--log-level", run->log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        return isLogLevel(v) ? std::string() : "unknown log level: " + v;
+      });
+
+  CLI::App* fsck = server->add_subcommand("fsck", "Check the consistency of a stopped server's data");
+  fsck->add_option("--data", offline->data_dir, "Data directory")->required();
+  fsck->callback([offline] { setExitCode(runFsck(*offline)); });
+
+  CLI::App* gc = server->add_subcommand("gc", "Delete unreferenced chunks of a stopped server's data");
+  gc->add_option("--data", offline->data_dir, "Data directory")->required();
+  gc->add_option("--grace-seconds", offline->grace_seconds,
+                 "Only chunks unreferenced for at least this long are deleted")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  gc->callback([offline] { setExitCode(runGc(*offline)); });
+
+  server->callback([server, fsck, gc, run] {
+    if (fsck->parsed() || gc->parsed()) return;
+    if (run->options.data_dir.empty()) {
+      std::fprintf(stderr, "strata server: --data DIR is required\n");
+      setExitCode(1);
+      return;
+    }
+    setExitCode(runServer(*run));
+  });
+}
+
+}  // namespace strata::server

@@ -1,0 +1,28 @@
+// The REST routes of docs/api.md, one function per route group (one .cc file each).
+#pragma once
+
+namespace strata::fs {
+class FileSystemService;
+}
+
+namespace strata::server::auth {
+class TokenStore;
+}
+
+namespace strata::server::http {
+
+class Router;
+class MemoryBudget;
+
+// GET /healthz, GET /metrics (no token).
+void addHealthRoutes(Router& router);
+// /api/v1/tokens..., /api/v1/whoami.
+void addTokenRoutes(Router& router, auth::TokenStore& tokens);
+// /api/v1/fs, /api/v1/fs/{fs}/{stat,list,mkdir,files,move,usage,chunkmap}.
+void addFsRoutes(Router& router, fs::FileSystemService& service);
+// /api/v1/fs/{fs}/uploads..., PUT/POST /api/v1/fs/{fs}/chunks...
+void addUploadRoutes(Router& router, fs::FileSystemService& service, MemoryBudget& budget);
+// GET /api/v1/fs/{fs}/content, GET /api/v1/fs/{fs}/chunks/{id}.
+void addDownloadRoutes(Router& router, fs::FileSystemService& service, MemoryBudget& budget);
+
+}  // namespace strata::server::http

@@ -1,0 +1,100 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+#include "server/auth/admin_token.h"
+#include "server/auth/token_store.h"
+#include "server/gc_loop.h"
+#include "server/http/listener.h"
+#include "server/http/memory_budget.h"
+#include "server/http/router.h"
+#include "server/http/routes.h"
+#include "server/storage.h"
+
+namespace strata::server {
+
+// Members are declared in dependency order and destroyed in reverse; stop() tears down
+// explicitly in the same order so nothing runs against a closed engine.
+struct Server::Impl {
+  ServerOptions options;
+  std::string host;
+  Storage storage;
+  std::unique_ptr<auth::TokenStore> tokens;
+  auth::AdminToken admin;
+  std::unique_ptr<http::MemoryBudget> budget;
+  std::unique_ptr<http::Router> router;
+  std::unique_ptr<http::Listener> listener;
+  std::unique_ptr<GcLoop> gc;
+  bool stopped = false;
+
+  void stop() {
+    if (stopped) return;
+    stopped = true;
+    if (listener) listener->stop();  // no handler runs after this
+    if (gc) gc->stop();
+    listener.reset();
+    gc.reset();
+    router.reset();
+    tokens.reset();
+    storage.service.reset();
+    storage.store.reset();
+    storage.engine.reset();  // flushes and closes RocksDB
+    spdlog::info("server stopped");
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { stop(); }
+
+uint16_t Server::port() const { return impl_->listener ? impl_->listener->port() : 0; }
+
+std::string Server::url() const {
+  std::string host = impl_->host.find(':') != std::string::npos ? "[" + impl_->host + "]" : impl_->host;
+  return "http://" + host + ":" + std::to_string(port());
+}
+
+const std::string& Server::adminTokenPath() const { return impl_->admin.path; }
+bool Server::createdAdminToken() const { return impl_->admin.created; }
+
+void Server::stop() {
+  if (impl_) impl_->stop();
+}
+
+Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
+  http::ListenerOptions listen;
+  RETURN_IF_ERROR(http::parseListenAddress(options.listen, listen));
+  listen.shutdown_grace = std::chrono::milliseconds(options.shutdown_grace_ms);
+  if (options.gc_interval_seconds < 0 || options.gc_grace_seconds < 0) {
+    return invalidArgument("gc interval and grace must not be negative");
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->host = listen.host;
+  fs::ServiceOptions service_options;
+  service_options.gc_grace_seconds = options.gc_grace_seconds;
+  ASSIGN_OR_RETURN(impl->storage, openStorage(options.data_dir, service_options));
+  impl->tokens = std::make_unique<auth::TokenStore>(*impl->storage.engine);
+  ASSIGN_OR_RETURN(impl->admin,
+                   auth::ensureAdminToken(*impl->tokens, options.data_dir, kDefaultWorkspace));
+
+  impl->budget = std::make_unique<http::MemoryBudget>(options.memory_budget_bytes);
+  auth::TokenStore* tokens = impl->tokens.get();
+  impl->router = std::make_unique<http::Router>(
+      [tokens](std::optional<std::string_view> header) { return tokens->authenticateHeader(header); });
+  fs::FileSystemService& service = *impl->storage.service;
+  http::addHealthRoutes(*impl->router);
+  http::addTokenRoutes(*impl->router, *impl->tokens);
+  http::addFsRoutes(*impl->router, service);
+  http::addUploadRoutes(*impl->router, service, *impl->budget);
+  http::addDownloadRoutes(*impl->router, service, *impl->budget);
+
+  ASSIGN_OR_RETURN(impl->listener, http::Listener::start(listen, *impl->router));
+  impl->gc = std::make_unique<GcLoop>(service.chunks(),
+                                      std::chrono::seconds(options.gc_interval_seconds));
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+}  // namespace strata::server

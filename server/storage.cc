@@ -1,0 +1,30 @@
+#include "server/storage.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "blob/local_store.h"
+#include "db/rocksdb_engine.h"
+
+namespace strata::server {
+
+Result<Storage> openStorage(const std::string& data_dir, fs::ServiceOptions options) {
+  if (data_dir.empty()) return invalidArgument("--data must name a directory");
+  if (::mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return ioError("cannot create data directory ", data_dir, ": ", std::strerror(errno));
+  }
+  struct stat st {};
+  if (::stat(data_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return invalidArgument("data directory is not a directory: ", data_dir);
+  }
+  Storage s;
+  ASSIGN_OR_RETURN(s.engine, db::openRocksDbEngine(data_dir + "/meta"));
+  ASSIGN_OR_RETURN(s.store, blob::openLocalStore(data_dir + "/chunks"));
+  s.service = fs::makeFileSystemService(*s.engine, *s.store, options);
+  RETURN_IF_ERROR(s.service->ensureWorkspace(kDefaultWorkspace));
+  return s;
+}
+
+}  // namespace strata::server

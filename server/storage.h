@@ -1,0 +1,29 @@
+// The storage of one data directory, as `strata server` and its offline commands open it:
+// DIR/meta (RocksDB metadata engine) and DIR/chunks (local chunk store), with the file-system
+// service on top. Members are destroyed in reverse order, so the service goes before the
+// store and the engine it uses.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "blob/store.h"
+#include "common/status.h"
+#include "db/engine.h"
+#include "fs/filesystem.h"
+
+namespace strata::server {
+
+constexpr std::string_view kDefaultWorkspace = "default";
+
+struct Storage {
+  std::unique_ptr<db::Engine> engine;
+  std::unique_ptr<blob::Store> store;
+  std::unique_ptr<fs::FileSystemService> service;
+};
+
+// Creates DIR (mode 0700) when missing, opens both stores, and ensures the `default`
+// workspace with its `default` file system. kBusy when another process has DIR open.
+Result<Storage> openStorage(const std::string& data_dir, fs::ServiceOptions options);
+
+}  // namespace strata::server

@@ -1,0 +1,137 @@
+"""Fault tests: kill -9 the server in the middle of a large upload and right after one.
+
+What must hold: nothing half-written is visible (the file is absent, or complete with the right
+SHA-256), nothing committed is lost, `strata server fsck` finds no problem, and the offline
+collector (`strata server gc --grace-seconds 0`) leaves exactly the referenced chunks on disk.
+"""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import Cli, chunk_files, run_offline, sha256_file, write_random
+
+MiB = 1 << 20
+BIG_MB = int(os.environ.get("STRATA_E2E_CRASH_MB", "1024"))
+
+
+def referenced_chunks(server):
+    """Chunk ids named by the chunk map of every file of every file system (REST)."""
+    ids = set()
+    for fs in server.filesystems():
+        for path, (kind, _, _) in server.tree("/", fs=fs).items():
+            if kind == "file":
+                ids.update(c["id"] for c in server.chunkmap(path, fs=fs)["chunks"])
+    return ids
+
+
+def fsck_ok(strata_bin, data):
+    r = run_offline(strata_bin, "fsck", "--data", data)
+    assert r.returncode == 0, f"fsck exit {r.returncode}:\n{r.stdout}\n{r.stderr}"
+    assert "fsck: ok" in r.stdout + r.stderr, f"fsck printed no 'fsck: ok':\n{r.stdout}\n{r.stderr}"
+
+
+def gc_then_check_disk(strata_bin, server):
+    """Server must be stopped. Runs gc, restarts, and compares disk with the chunk maps."""
+    r = run_offline(strata_bin, "gc", "--data", server.data, "--grace-seconds", "0")
+    assert r.returncode == 0, f"gc exit {r.returncode}:\n{r.stdout}\n{r.stderr}"
+    fsck_ok(strata_bin, server.data)
+    server.start()
+    want = referenced_chunks(server)
+    on_disk, others = chunk_files(server.data)
+    unreferenced = set(on_disk) - want
+    missing = want - set(on_disk)
+    assert not missing, f"{len(missing)} referenced chunks are not on disk, e.g. {sorted(missing)[:3]}"
+    assert not unreferenced, (f"gc --grace-seconds 0 left {len(unreferenced)} unreferenced chunk files, "
+                              f"e.g. {[str(on_disk[i]) for i in sorted(unreferenced)[:3]]}")
+    assert not others, f"stray non-chunk files under chunks/: {[str(p) for p in others[:5]]}"
+
+
+@pytest.fixture
+def big_file(tmp_path):
+    path = tmp_path / "big.bin"
+    write_random(path, BIG_MB * MiB)
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def test_kill9_mid_upload(strata_bin, make_server, tmp_path, big_file):
+    server = make_server("crash")
+    cli = Cli(strata_bin, server, tmp_path / "home")
+    want_sha = sha256_file(big_file)
+
+    upload = subprocess.Popen([str(strata_bin), "storage", "upload", str(big_file), "/ckpt/big.bin"],
+                              env=cli.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              stdin=subprocess.DEVNULL)
+    try:
+        # Wait until some chunks have landed, then crash the server.
+        deadline = time.monotonic() + 120
+        while len(chunk_files(server.data)[0]) < 8:
+            assert upload.poll() is None, (f"upload ended before the crash point (rc {upload.returncode}); "
+                                           f"use a bigger STRATA_E2E_CRASH_MB")
+            assert time.monotonic() < deadline, "no chunk reached DATA/chunks within 120 s"
+            time.sleep(0.01)
+        landed = len(chunk_files(server.data)[0])
+        server.kill9()
+        out, err = upload.communicate(timeout=120)
+    finally:
+        if upload.poll() is None:
+            upload.kill()
+            upload.wait()
+    assert upload.returncode == 1, f"CLI upload to a dead server: want exit 1, got {upload.returncode}: {err}"
+    assert len(err.strip().splitlines()) == 1, f"want one line on stderr, got {err!r}"
+    assert landed < BIG_MB // 4, "crash came too late to be mid-upload"
+
+    # The crash left no half-written file: absent, or whole and right.
+    server.start()
+    attr = server.stat("/ckpt/big.bin")
+    if attr is not None:
+        assert attr["size"] == BIG_MB * MiB, f"half-written file visible after crash: {attr}"
+        got = tmp_path / "got.bin"
+        cli.storage_ok("download", "/ckpt/big.bin", got)
+        assert sha256_file(got) == want_sha
+        got.unlink()
+    server.stop()
+    fsck_ok(strata_bin, server.data)
+    gc_then_check_disk(strata_bin, server)
+
+    # The same upload now completes, and reads back intact.
+    cli.storage_ok("upload", big_file, "/ckpt/big.bin")
+    got = tmp_path / "got.bin"
+    cli.storage_ok("download", "/ckpt/big.bin", got)
+    assert sha256_file(got) == want_sha
+    got.unlink()
+    server.stop()
+    fsck_ok(strata_bin, server.data)
+
+
+def test_kill9_after_upload_keeps_file(strata_bin, make_server, tmp_path):
+    server = make_server("durable")
+    cli = Cli(strata_bin, server, tmp_path / "home")
+    src = tmp_path / "src"
+    write_random(src / "weights.bin", 64 * MiB + 5)
+    write_random(src / "sub" / "small.bin", 1000)
+    (src / "sub" / "empty").write_bytes(b"")
+    cli.storage_ok("upload", "-r", src, "/m")
+    cli.storage_ok("mkdir", "-p", "/m/later/dir")
+    cli.storage_ok("mv", "/m/sub/small.bin", "/m/later/small.bin")
+
+    server.kill9()  # right after the CLI got its answers
+    server.start()
+
+    assert server.stat("/m/later/dir")["type"] == "dir"
+    assert server.stat("/m/sub/small.bin") is None
+    got = tmp_path / "got"
+    cli.storage_ok("download", "-r", "/m", got)
+    assert sha256_file(got / "weights.bin") == sha256_file(src / "weights.bin")
+    assert sha256_file(got / "later" / "small.bin") == sha256_file(src / "sub" / "small.bin")
+    assert (got / "sub" / "empty").stat().st_size == 0
+    server.stop()
+    fsck_ok(strata_bin, server.data)
+    gc_then_check_disk(strata_bin, server)
+    # Nothing referenced was collected: still readable after gc.
+    got2 = tmp_path / "got2.bin"
+    cli.storage_ok("download", "/m/weights.bin", got2)
+    assert sha256_file(got2) == sha256_file(src / "weights.bin")
