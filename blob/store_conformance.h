@@ -191,7 +191,7 @@ TYPED_TEST_P(StoreConformance, Remove) {
 
 TYPED_TEST_P(StoreConformance, ListReportsEveryChunkOnce) {
   std::map<ChunkId, size_t> want;
-  for (uint32_t i = 0; i < 200; ++i) {
+  for (uint32_t i = 0; i < 64; ++i) {
     std::string data = this->bytes(1 + i * 37, 100 + i);
     want[this->put("ws", data)] = data.size();
   }

@@ -11,7 +11,7 @@
 
 #include "common/exit_code.h"
 #include "common/log.h"
-#include "server/gc_loop.h"
+#include "server/gc.h"
 #include "server/server.h"
 #include "server/storage.h"
 

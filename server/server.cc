@@ -6,7 +6,8 @@
 
 #include "server/auth/admin_token.h"
 #include "server/auth/token_store.h"
-#include "server/gc_loop.h"
+#include "fs/collector.h"
+#include "server/gc.h"
 #include "server/http/listener.h"
 #include "server/http/memory_budget.h"
 #include "server/http/router.h"
@@ -26,17 +27,19 @@ struct Server::Impl {
   std::unique_ptr<http::MemoryBudget> budget;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::Listener> listener;
-  std::unique_ptr<GcLoop> gc;
+  std::unique_ptr<fs::Collector> collector;
+  std::unique_ptr<CollectorMetrics> collector_metrics;
   bool stopped = false;
 
   void stop() {
     if (stopped) return;
     stopped = true;
     if (listener) listener->stop();  // no handler runs after this
-    if (gc) gc->stop();
+    if (collector) collector->stop();
     listener.reset();
-    gc.reset();
     router.reset();
+    collector_metrics.reset();
+    collector.reset();
     tokens.reset();
     storage.service.reset();
     storage.store.reset();
@@ -80,20 +83,25 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   ASSIGN_OR_RETURN(impl->admin,
                    auth::ensureAdminToken(*impl->tokens, options.data_dir, kDefaultWorkspace));
 
+  fs::FileSystemService& service = *impl->storage.service;
+  impl->collector = std::make_unique<fs::Collector>(service.chunks());
+  impl->collector_metrics = std::make_unique<CollectorMetrics>(*impl->collector);
+  describeGcMetrics();
   impl->budget = std::make_unique<http::MemoryBudget>(options.memory_budget_bytes);
   auth::TokenStore* tokens = impl->tokens.get();
   impl->router = std::make_unique<http::Router>(
       [tokens](std::optional<std::string_view> header) { return tokens->authenticateHeader(header); });
-  fs::FileSystemService& service = *impl->storage.service;
-  http::addHealthRoutes(*impl->router);
+  CollectorMetrics* gc_metrics = impl->collector_metrics.get();
+  http::addHealthRoutes(*impl->router, [gc_metrics] { gc_metrics->refresh(); });
   http::addTokenRoutes(*impl->router, *impl->tokens);
   http::addFsRoutes(*impl->router, service);
   http::addUploadRoutes(*impl->router, service, *impl->budget);
   http::addDownloadRoutes(*impl->router, service, *impl->budget);
 
   ASSIGN_OR_RETURN(impl->listener, http::Listener::start(listen, *impl->router));
-  impl->gc = std::make_unique<GcLoop>(service.chunks(),
-                                      std::chrono::seconds(options.gc_interval_seconds));
+  if (options.gc_interval_seconds > 0) {
+    impl->collector->start(std::chrono::seconds(options.gc_interval_seconds));
+  }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -1,5 +1,6 @@
 #include "server/auth/token_store.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include <spdlog/spdlog.h>
+
 #include "common/metrics.h"
 #include "fs/chunk_manager.h"
 #include "fs/filesystem.h"

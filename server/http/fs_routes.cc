@@ -106,7 +106,7 @@ Status moveRoute(fs::FileSystemService& service, Call& call) {
   RETURN_IF_ERROR(checkPath(from));
   RETURN_IF_ERROR(checkPath(to));
   if (from == "/" || to == "/") return invalidArgument("the root directory cannot be moved or replaced");
-  RETURN_IF_ERROR(fsys->move(from, to, no_replace ? fs::kRenameNoReplace : 0));
+  RETURN_IF_ERROR(fsys->move(from, to, no_replace ? static_cast<uint32_t>(fs::kRenameNoReplace) : 0u));
   ASSIGN_OR_RETURN(fs::Attr attr, fsys->stat(to));
   return replyJson(call, 200, attrJson(attr));
 }

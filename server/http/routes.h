@@ -1,6 +1,8 @@
 // The REST routes of docs/api.md, one function per route group (one .cc file each).
 #pragma once
 
+#include <functional>
+
 namespace strata::fs {
 class FileSystemService;
 }
@@ -14,8 +16,9 @@ namespace strata::server::http {
 class Router;
 class MemoryBudget;
 
-// GET /healthz, GET /metrics (no token).
-void addHealthRoutes(Router& router);
+// GET /healthz, GET /metrics (no token). `before_metrics` runs before each render, to bring
+// metrics kept elsewhere up to date.
+void addHealthRoutes(Router& router, std::function<void()> before_metrics);
 // /api/v1/tokens..., /api/v1/whoami.
 void addTokenRoutes(Router& router, auth::TokenStore& tokens);
 // /api/v1/fs, /api/v1/fs/{fs}/{stat,list,mkdir,files,move,usage,chunkmap}.
