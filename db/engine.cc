@@ -52,7 +52,7 @@ Status Engine::run(const std::function<Status(Transaction&)>& body, RunOptions o
   auto backoff = kFirstBackoff;
   Status last = conflict("transaction was never attempted (max_attempts <= 0)");
   for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
-    std::unique_ptr<Transaction> txn = begin();
+    std::unique_ptr<Transaction> txn = begin(TxnOptions{.durability = options.durability});
     Status s = body(*txn);
     if (s.ok()) s = txn->commit();
     // Any other outcome is final. On an error from body the transaction is destroyed without

@@ -55,15 +55,32 @@ class Transaction {
   virtual Status commit() = 0;
 };
 
+// How durable a commit is when commit() returns.
+enum class Durability {
+  // On stable storage: survives kill -9 and a machine crash (the log is fsynced).
+  kSync,
+  // In the operating system: survives kill -9 of the process at once, and a machine crash
+  // once the engine's background sync has run (within about a second) -- the guarantee of
+  // Redis with `appendfsync everysec`. For small, hot writes (KV, queues) where an fsync per
+  // commit would cap throughput at the disk's sync rate.
+  kBuffered,
+};
+
+struct TxnOptions {
+  Durability durability = Durability::kSync;
+};
+
 struct RunOptions {
   int max_attempts = 64;  // conflicts retried before giving up with kConflict
+  Durability durability = Durability::kSync;
 };
 
 class Engine {
  public:
   virtual ~Engine() = default;
 
-  virtual std::unique_ptr<Transaction> begin() = 0;
+  virtual std::unique_ptr<Transaction> begin(TxnOptions options) = 0;
+  std::unique_ptr<Transaction> begin() { return begin(TxnOptions{}); }
 
   // Non-transactional reads of the latest committed state (for hot read paths).
   virtual Result<std::optional<std::string>> get(std::string_view key) = 0;

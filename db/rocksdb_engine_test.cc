@@ -45,7 +45,10 @@ TEST(RocksDbEngine, OpenFailsCleanlyOnAFile) {
 // A child process commits transactions as fast as it can, each writing two keys, and reports
 // each acknowledged commit through a pipe. The parent kills it with SIGKILL mid-stream and
 // reopens: every acknowledged transaction must be there, and no transaction may be half there.
-TEST(RocksDbEngine, CommittedTransactionsSurviveKill9) {
+// Both durabilities must pass: kBuffered skips the fsync but not the write to the kernel.
+class RocksDbKill9 : public ::testing::TestWithParam<Durability> {};
+
+TEST_P(RocksDbKill9, CommittedTransactionsSurviveKill9) {
   TempDir dir;
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
@@ -57,10 +60,12 @@ TEST(RocksDbEngine, CommittedTransactionsSurviveKill9) {
     if (!engine.ok()) _exit(2);
     for (uint32_t i = 0;; ++i) {
       std::string n = std::to_string(i);
-      Status s = (*engine)->run([&](Transaction& t) -> Status {
-        RETURN_IF_ERROR(t.put("a/" + n, n));
-        return t.put("b/" + n, n);
-      });
+      Status s = (*engine)->run(
+          [&](Transaction& t) -> Status {
+            RETURN_IF_ERROR(t.put("a/" + n, n));
+            return t.put("b/" + n, n);
+          },
+          {.durability = GetParam()});
       if (!s.ok()) _exit(3);
       if (write(fds[1], &i, sizeof(i)) != sizeof(i)) _exit(4);
     }
@@ -91,6 +96,9 @@ TEST(RocksDbEngine, CommittedTransactionsSurviveKill9) {
   EXPECT_GE(as->size(), static_cast<size_t>(last) + 1);
   EXPECT_EQ(as->size(), bs->size()) << "a transaction was applied in part";
 }
+
+INSTANTIATE_TEST_SUITE_P(Durabilities, RocksDbKill9,
+                         ::testing::Values(Durability::kSync, Durability::kBuffered));
 
 }  // namespace
 }  // namespace strata::db

@@ -54,7 +54,7 @@ TEST_F(FsTest, ConcurrentRenamesKeepTheTreeConsistent) {
         const auto& e = page->entries[rng() % page->entries.size()];
         const InodeId to_parent = rng() % 3 ? dirs[rng() % kDirs] : kRootInode;
         const std::string to_name = e.name + (rng() % 2 ? "" : "x");
-        Status st = fs_->rename(from_parent, e.name, to_parent, to_name, rng() % 4 == 0 ? kRenameExchange : 0);
+        Status st = fs_->rename(from_parent, e.name, to_parent, to_name, rng() % 4 == 0 ? uint32_t{kRenameExchange} : uint32_t{0});
         switch (st.code()) {
           case Code::kOk: case Code::kNotFound: case Code::kInvalidArgument:
           case Code::kNotEmpty: case Code::kIsDirectory: case Code::kNotDirectory:

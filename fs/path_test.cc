@@ -21,7 +21,7 @@ TEST(ValidatePath, AcceptsAbsolutePaths) {
 }
 
 TEST(ValidatePath, RejectsBadPaths) {
-  for (std::string bad : {"", "a/b", "//a", "/a//b", "/a/", "/./a", "/a/..", "/a/./b",
+  for (const std::string& bad : std::vector<std::string>{"", "a/b", "//a", "/a//b", "/a/", "/./a", "/a/..", "/a/./b",
                           std::string("/a\0b", 4)}) {
     auto r = validatePath(bad);
     EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << "path '" << bad << "'";

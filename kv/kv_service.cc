@@ -93,9 +93,13 @@ Status checkNamespaceName(std::string_view name) {
 
 KvService::KvService(db::Engine& engine, KvOptions options) : engine_(engine), options_(options) {}
 
+Status KvService::write(const std::function<Status(Transaction&)>& body) {
+  return engine_.run(body, {.durability = options_.durability});
+}
+
 Status KvService::createNamespace(std::string_view ws, std::string_view name) {
   RETURN_IF_ERROR(checkNamespaceName(name));
-  return engine_.run([&](Transaction& txn) -> Status {
+  return write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(auto existing, txn.get(records::namespaceKey(ws, name)));
     if (existing) return alreadyExists("key-value namespace exists: ", name);
     // The counter key is read and written by every create, so concurrent creates serialise
@@ -140,7 +144,7 @@ Status KvService::namespaceExists(std::string_view ws, std::string_view name) {
 Status KvService::deleteNamespace(std::string_view ws, std::string_view name) {
   RETURN_IF_ERROR(checkNamespaceName(name));
   uint64_t id = 0;
-  RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(id, namespaceId(txn, ws, name));
     RETURN_IF_ERROR(txn.del(records::namespaceKey(ws, name)));
     // Remembered until every key is gone, so a crash mid-purge is finished by purgeExpired.
@@ -150,7 +154,7 @@ Status KvService::deleteNamespace(std::string_view ws, std::string_view name) {
   const std::string end = db::prefixEnd(prefix);
   while (true) {
     bool done = false;
-    RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+    RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
       ASSIGN_OR_RETURN(auto batch, txn.scan(prefix, end, {.limit = 1000}));
       for (auto& kv : batch) RETURN_IF_ERROR(txn.del(kv.key));
       done = batch.size() < 1000;
@@ -191,7 +195,7 @@ Result<SetOutcome> KvService::set(std::string_view ws, std::string_view ns, std:
   RETURN_IF_ERROR(checkValue(value));
   if (options.expire_at_ms && *options.expire_at_ms <= 0) return invalidArgument("invalid expire time");
   SetOutcome outcome;
-  RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
     outcome = {};
     ASSIGN_OR_RETURN(uint64_t id, namespaceId(txn, ws, ns));
     bool needs_old = options.condition != SetCondition::kAlways || options.keep_ttl || options.return_old;
@@ -218,7 +222,7 @@ Result<bool> KvService::mset(std::string_view ws, std::string_view ns,
     RETURN_IF_ERROR(checkValue(v));
   }
   bool written = false;
-  RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
     written = false;
     ASSIGN_OR_RETURN(uint64_t id, namespaceId(txn, ws, ns));
     if (only_if_none_exist) {
@@ -237,7 +241,7 @@ Result<bool> KvService::mset(std::string_view ws, std::string_view ns,
 Result<uint64_t> KvService::del(std::string_view ws, std::string_view ns, const std::vector<std::string>& keys) {
   RETURN_IF_ERROR(checkKeys(keys));
   uint64_t deleted = 0;
-  RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
     deleted = 0;
     ASSIGN_OR_RETURN(uint64_t id, namespaceId(txn, ws, ns));
     for (const auto& k : keys) {
@@ -254,7 +258,7 @@ Result<std::optional<std::string>> KvService::getdel(std::string_view ws, std::s
                                                      std::string_view key) {
   RETURN_IF_ERROR(checkKey(key));
   std::optional<std::string> value;
-  RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
     value.reset();
     ASSIGN_OR_RETURN(uint64_t id, namespaceId(txn, ws, ns));
     ASSIGN_OR_RETURN(auto old, readLive(txn, ws, id, key));
@@ -280,7 +284,7 @@ Result<uint64_t> KvService::exists(std::string_view ws, std::string_view ns, con
 Result<int64_t> KvService::incrBy(std::string_view ws, std::string_view ns, std::string_view key, int64_t delta) {
   RETURN_IF_ERROR(checkKey(key));
   int64_t result = 0;
-  RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(uint64_t id, namespaceId(txn, ws, ns));
     ASSIGN_OR_RETURN(auto old, readLive(txn, ws, id, key));
     int64_t current = 0;
@@ -305,7 +309,7 @@ Result<uint64_t> KvService::append(std::string_view ws, std::string_view ns, std
                                    std::string_view suffix) {
   RETURN_IF_ERROR(checkKey(key));
   uint64_t length = 0;
-  RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(uint64_t id, namespaceId(txn, ws, ns));
     ASSIGN_OR_RETURN(auto old, readLive(txn, ws, id, key));
     std::string value = old ? std::move(old->value) : std::string();
@@ -320,7 +324,7 @@ Result<uint64_t> KvService::append(std::string_view ws, std::string_view ns, std
 Result<bool> KvService::expireAt(std::string_view ws, std::string_view ns, std::string_view key, int64_t at_ms) {
   RETURN_IF_ERROR(checkKey(key));
   bool found = false;
-  RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(uint64_t id, namespaceId(txn, ws, ns));
     ASSIGN_OR_RETURN(auto old, readLive(txn, ws, id, key));
     found = old.has_value();
@@ -334,7 +338,7 @@ Result<bool> KvService::expireAt(std::string_view ws, std::string_view ns, std::
 Result<bool> KvService::persist(std::string_view ws, std::string_view ns, std::string_view key) {
   RETURN_IF_ERROR(checkKey(key));
   bool changed = false;
-  RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(uint64_t id, namespaceId(txn, ws, ns));
     ASSIGN_OR_RETURN(auto old, readLive(txn, ws, id, key));
     changed = old && old->expire_at_ms != 0;
@@ -398,7 +402,7 @@ Result<uint64_t> KvService::purgeExpired(int64_t now_ms, size_t limit) {
   uint64_t purged = 0;
   for (const auto& idx : due) {
     ASSIGN_OR_RETURN(auto e, records::decodeExpiryKey(idx.key));
-    RETURN_IF_ERROR(engine_.run([&](Transaction& txn) -> Status {
+    RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
       std::string data_key = records::dataKey(e.ws, e.ns_id, e.key);
       ASSIGN_OR_RETURN(auto raw, txn.get(data_key));
       if (raw) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ constexpr size_t kMaxNamespaceNameBytes = 128;
 
 struct KvOptions {
   size_t max_namespaces_per_workspace = 1000;  // soft limit; kNoSpace beyond it
+  // kBuffered: a write survives kill -9 when acknowledged and a machine crash within about a
+  // second (Redis `appendfsync everysec`); kSync fsyncs every write.
+  db::Durability durability = db::Durability::kBuffered;
 };
 
 struct NamespaceInfo {
@@ -109,6 +113,9 @@ class KvService {
   Result<uint64_t> purgeExpired(int64_t now_ms, size_t limit);
 
  private:
+  // Runs a mutation in a transaction with the configured durability.
+  Status write(const std::function<Status(db::Transaction&)>& body);
+
   db::Engine& engine_;
   KvOptions options_;
 };

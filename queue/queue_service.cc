@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <unordered_map>
@@ -108,9 +109,14 @@ Status checkQueueName(std::string_view name) {
 }
 
 struct QueueService::Impl {
-  explicit Impl(db::Engine& e) : engine(e) {}
+  Impl(db::Engine& e, db::Durability d) : engine(e), durability(d) {}
 
   db::Engine& engine;
+  const db::Durability durability;
+
+  Status write(const std::function<Status(Transaction&)>& body) {
+    return engine.run(body, {.durability = durability});
+  }
 
   // Wakes long-polling receivers when a message is sent or made visible in this process.
   // Receivers also re-check on a short timer for sends from other processes and timeouts.
@@ -167,7 +173,7 @@ struct QueueService::Impl {
     appendU64BE(end, static_cast<uint64_t>(now + 1));
     ASSIGN_OR_RETURN(auto due, engine.scan(prefix, end, {.limit = kRequeueBatch}));
     if (due.empty()) return Status::OK();
-    return engine.run([&](Transaction& txn) -> Status {
+    return write([&](Transaction& txn) -> Status {
       int64_t moved = 0;
       for (const auto& entry : due) {
         ASSIGN_OR_RETURN(auto still, txn.get(entry.key));
@@ -195,7 +201,7 @@ struct QueueService::Impl {
                                      int64_t visibility_ms, bool delete_now) {
     std::vector<Message> out;
     bool moved_to_dlq = false;
-    RETURN_IF_ERROR(engine.run([&](Transaction& txn) -> Status {
+    RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
       out.clear();
       ASSIGN_OR_RETURN(auto q, readQueue(txn, ws, name));
       if (visibility_ms < 0) visibility_ms = q.config.visibility_timeout_ms;
@@ -292,7 +298,7 @@ struct QueueService::Impl {
       const std::string end = db::prefixEnd(prefix);
       while (true) {
         bool done = false;
-        RETURN_IF_ERROR(engine.run([&](Transaction& txn) -> Status {
+        RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
           ASSIGN_OR_RETURN(auto batch, txn.scan(prefix, end, {.limit = 1000}));
           for (const auto& kv : batch) RETURN_IF_ERROR(txn.del(kv.key));
           done = batch.size() < 1000;
@@ -301,11 +307,12 @@ struct QueueService::Impl {
         if (done) break;
       }
     }
-    return engine.run([&](Transaction& txn) { return txn.del(records::purgeKey(ws, qid)); });
+    return write([&](Transaction& txn) { return txn.del(records::purgeKey(ws, qid)); });
   }
 };
 
-QueueService::QueueService(db::Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
+QueueService::QueueService(db::Engine& engine, db::Durability durability)
+    : impl_(std::make_unique<Impl>(engine, durability)) {}
 QueueService::~QueueService() = default;
 
 Status QueueService::create(std::string_view ws, std::string_view name, const QueueConfig& config) {
@@ -315,7 +322,7 @@ Status QueueService::create(std::string_view ws, std::string_view name, const Qu
     RETURN_IF_ERROR(checkQueueName(config.dead_letter_queue));
     if (config.dead_letter_queue == name) return invalidArgument("a queue cannot be its own dead-letter queue");
   }
-  return impl_->engine.run([&](Transaction& txn) -> Status {
+  return impl_->write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(auto existing, txn.get(records::queueKey(ws, name)));
     if (existing) return Status::OK();
     if (config.max_receives > 0) {
@@ -348,7 +355,7 @@ Result<std::vector<QueueInfo>> QueueService::list(std::string_view ws) {
 Status QueueService::remove(std::string_view ws, std::string_view name) {
   RETURN_IF_ERROR(checkQueueName(name));
   uint64_t qid = 0;
-  RETURN_IF_ERROR(impl_->engine.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(impl_->write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(auto q, readQueue(txn, ws, name));
     qid = q.id;
     RETURN_IF_ERROR(txn.del(records::queueKey(ws, name)));
@@ -367,7 +374,7 @@ Result<std::vector<std::string>> QueueService::sendBatch(std::string_view ws, st
   if (bodies.empty() || bodies.size() > kMaxBatch) return invalidArgument("a batch holds 1 to 100 messages");
   for (const auto& b : bodies) RETURN_IF_ERROR(checkBody(b));
   std::vector<std::string> ids;
-  RETURN_IF_ERROR(impl_->engine.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(impl_->write([&](Transaction& txn) -> Status {
     ids.clear();
     ASSIGN_OR_RETURN(auto q, readQueue(txn, ws, name));
     for (const auto& body : bodies) {
@@ -401,7 +408,7 @@ Result<std::optional<Message>> QueueService::receiveAndDelete(std::string_view w
 
 Status QueueService::ack(std::string_view ws, std::string_view name, std::string_view receipt) {
   ASSIGN_OR_RETURN(auto r, parseReceipt(receipt));
-  return impl_->engine.run([&](Transaction& txn) -> Status {
+  return impl_->write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(auto q, readQueue(txn, ws, name));
     std::string mkey = records::messageKey(ws, q.id, r.seq);
     ASSIGN_OR_RETURN(auto raw, txn.get(mkey));
@@ -418,7 +425,7 @@ Status QueueService::changeVisibility(std::string_view ws, std::string_view name
                                       int64_t visibility_ms) {
   RETURN_IF_ERROR(checkVisibility(visibility_ms));
   ASSIGN_OR_RETURN(auto r, parseReceipt(receipt));
-  RETURN_IF_ERROR(impl_->engine.run([&](Transaction& txn) -> Status {
+  RETURN_IF_ERROR(impl_->write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(auto q, readQueue(txn, ws, name));
     std::string mkey = records::messageKey(ws, q.id, r.seq);
     ASSIGN_OR_RETURN(auto raw, txn.get(mkey));

@@ -60,7 +60,9 @@ struct QueueLength {
 
 class QueueService {
  public:
-  explicit QueueService(db::Engine& engine);
+  // kBuffered: an acknowledged send survives kill -9, and a machine crash within about a
+  // second (Redis `appendfsync everysec`); kSync fsyncs every change.
+  explicit QueueService(db::Engine& engine, db::Durability durability = db::Durability::kBuffered);
   ~QueueService();
 
   // Idempotent: creating an existing queue succeeds and keeps its configuration.
