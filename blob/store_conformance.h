@@ -128,6 +128,24 @@ TYPED_TEST_P(StoreConformance, MismatchedIdIsRejectedAndNothingStored) {
   EXPECT_TRUE(this->listed("ws").empty());
 }
 
+TYPED_TEST_P(StoreConformance, PutBatchStoresAllOrNothingOnBadId) {
+  std::vector<std::string> datas;
+  for (int i = 0; i < 50; ++i) datas.push_back(this->bytes(1000 + i, 10 + i));
+  std::vector<ChunkWrite> good;
+  for (const auto& d : datas) good.push_back({Sha256::of(d), d});
+  // One wrong id in the batch: nothing at all is stored.
+  std::vector<ChunkWrite> bad = good;
+  bad[17].id = Sha256::of("not it");
+  EXPECT_EQ(this->store_->putBatch("ws", bad).code(), Code::kInvalidArgument);
+  EXPECT_TRUE(this->listed("ws").empty());
+  ASSERT_TRUE(this->store_->putBatch("ws", good).ok());
+  for (const auto& d : datas) EXPECT_EQ(this->read("ws", Sha256::of(d)), d);
+  EXPECT_EQ(this->listed("ws").size(), datas.size());
+  // Idempotent, also when some are already there.
+  ASSERT_TRUE(this->store_->putBatch("ws", good).ok());
+  EXPECT_EQ(this->listed("ws").size(), datas.size());
+}
+
 TYPED_TEST_P(StoreConformance, PutIsIdempotent) {
   std::string data = this->bytes(5000, 5);
   ChunkId id = this->put("ws", data);
@@ -302,7 +320,7 @@ TYPED_TEST_P(StoreConformance, DurableAcrossReopen) {
 
 REGISTER_TYPED_TEST_SUITE_P(StoreConformance, PutGetStat, EmptyAndMaximumSizeChunks,
                             OversizedChunkIsRejected, MismatchedIdIsRejectedAndNothingStored,
-                            PutIsIdempotent, MissingChunkIsNotFound, RangeReads,
+                            PutIsIdempotent, PutBatchStoresAllOrNothingOnBadId, MissingChunkIsNotFound, RangeReads,
                             CorruptionIsDetected, Remove, ListReportsEveryChunkOnce,
                             NamespacesAreIsolated, InvalidNamespacesAreRejected,
                             ConcurrentPutsOfTheSameChunk, ConcurrentPutsOfDifferentChunks,

@@ -25,8 +25,9 @@ constexpr size_t kFilesPerBatch = 500;           // files per commit request
 constexpr size_t kChunksPerBatch = 8192;         // chunk refs hashed before talking to the server
 constexpr size_t kIdsPerBeginRequest = 5000;     // ids per POST /uploads
 constexpr uint32_t kSmallChunk = 1u << 20;       // chunks below this travel in batch requests
-constexpr size_t kBatchBodyBytes = 8u << 20;     // target size of one batch request body
-constexpr size_t kMaxChunksPerBody = 1024;
+constexpr size_t kBatchBodyBytes = 2u << 20;     // target size of one batch request body: small
+                                                 // enough that the workers keep several in flight
+constexpr size_t kMaxChunksPerBody = 256;
 constexpr uint64_t kHashSegmentChunks = 16;      // a large file is hashed as 64 MiB segments in parallel
 
 class FileHandle {

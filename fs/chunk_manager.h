@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,25 @@ struct FsckReport {
   std::vector<std::string> problems;  // empty when consistent
 };
 
+// One change of a chunk's reference count made by a service other than fs/ (object storage):
+// `delta` references of `length` bytes (length only matters for increases: the stored chunk
+// must hold at least that many bytes).
+struct RefChange {
+  Digest id;
+  uint32_t length = 0;
+  int64_t delta = 0;
+};
+
+// A holder of chunk references outside fs/ (object storage), so fsck counts its references
+// too. forEachReference calls `visit` once per reference the holder keeps in workspace `ws`
+// (a chunk referenced twice is visited twice). Must be thread-safe.
+class ReferenceSource {
+ public:
+  virtual ~ReferenceSource() = default;
+  virtual Status forEachReference(std::string_view ws,
+                                  const std::function<void(const Digest&)>& visit) = 0;
+};
+
 class ChunkManager {
  public:
   virtual ~ChunkManager() = default;
@@ -51,6 +71,9 @@ class ChunkManager {
   virtual Result<UploadTicket> beginUpload(std::string_view ws, std::string_view upload_id,
                                            const std::vector<Digest>& ids) = 0;
   virtual Status putChunk(std::string_view ws, const Digest& id, std::string_view data) = 0;
+  // Many chunks behind one durability barrier (blob::Store::putBatch); same protocol as
+  // putChunk for each. All ids are verified before anything is stored.
+  virtual Status putChunks(std::string_view ws, const std::vector<blob::ChunkWrite>& chunks) = 0;
   virtual Status endUpload(std::string_view ws, std::string_view upload_id) = 0;
 
   virtual Result<std::string> read(std::string_view ws, const Digest& id, uint64_t offset,
@@ -61,6 +84,20 @@ class ChunkManager {
   virtual Result<GcStats> collect(int64_t now_unix, bool ignore_pins) = 0;
   // Checks reference counts against chunk maps and that every referenced chunk exists.
   virtual Result<FsckReport> fsck() = 0;
+
+  // --- for services other than fs/ that keep chunk references (object storage) ---
+  // Moves reference counts inside the caller's transaction, with the rules of a file commit
+  // (docs/formats.md "Reference counts"): an increase needs the chunk in the store with at
+  // least `length` bytes and not marked deleting (kInvalidArgument otherwise, and the caller
+  // must not commit); a count reaching 0 queues the chunk for the collector.
+  virtual Status changeReferences(db::Transaction& txn, std::string_view ws,
+                                  const std::vector<RefChange>& changes) = 0;
+  // Adds `ws` to the workspaces the collector and fsck walk (idempotent), inside `txn`.
+  virtual Status registerWorkspace(db::Transaction& txn, std::string_view ws) = 0;
+  // fsck() (and FileSystemService::fsck) also count the references of `source`. The source
+  // must stay alive until removeReferenceSource. Thread-safe.
+  virtual void addReferenceSource(ReferenceSource* source) = 0;
+  virtual void removeReferenceSource(ReferenceSource* source) = 0;
 };
 
 }  // namespace strata::fs

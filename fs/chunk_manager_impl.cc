@@ -10,6 +10,7 @@
 #include "common/random.h"
 #include "fs/fsck.h"
 #include "fs/records.h"
+#include "fs/refcounts.h"
 
 namespace strata::fs {
 namespace {
@@ -147,6 +148,30 @@ Status ChunkManagerImpl::putChunk(std::string_view ws, const Digest& id, std::st
   }
 }
 
+Status ChunkManagerImpl::putChunks(std::string_view ws, const std::vector<blob::ChunkWrite>& chunks) {
+  RETURN_IF_ERROR(validateSpaceName("workspace", ws));
+  const WorkspaceKeys keys(ws);
+  // Chunks the collector is deleting go through putChunk, which waits for it; the rest are
+  // written as one batch and checked again afterwards, as putChunk does for one.
+  std::vector<blob::ChunkWrite> batch;
+  std::vector<const blob::ChunkWrite*> slow;
+  for (const auto& c : chunks) {
+    ASSIGN_OR_RETURN(bool deleting, markedDeleting(engine_, keys, c.id));
+    if (deleting) {
+      slow.push_back(&c);
+    } else {
+      batch.push_back(c);
+    }
+  }
+  RETURN_IF_ERROR(store_.putBatch(ws, batch));
+  for (const auto& c : batch) {
+    ASSIGN_OR_RETURN(bool deleting, markedDeleting(engine_, keys, c.id));
+    if (deleting) slow.push_back(&c);
+  }
+  for (const auto* c : slow) RETURN_IF_ERROR(putChunk(ws, c->id, c->data));
+  return Status::OK();
+}
+
 Status ChunkManagerImpl::endUpload(std::string_view ws, std::string_view upload_id) {
   RETURN_IF_ERROR(validateSpaceName("workspace", ws));
   RETURN_IF_ERROR(validateUploadId(upload_id));
@@ -188,6 +213,42 @@ Result<std::string> ChunkManagerImpl::read(std::string_view ws, const Digest& id
   return store_.getRange(ws, id, offset, length);
 }
 
-Result<FsckReport> ChunkManagerImpl::fsck() { return checkConsistency(engine_, store_); }
+Result<FsckReport> ChunkManagerImpl::fsck() {
+  std::vector<ReferenceSource*> sources;
+  {
+    std::lock_guard lock(sources_mu_);
+    sources = sources_;
+  }
+  return checkConsistency(engine_, store_, sources);
+}
+
+Status ChunkManagerImpl::changeReferences(db::Transaction& txn, std::string_view ws,
+                                          const std::vector<RefChange>& changes) {
+  RETURN_IF_ERROR(validateSpaceName("workspace", ws));
+  RefDeltas deltas;
+  for (const auto& c : changes) {
+    for (int64_t i = 0; i < c.delta; ++i) deltas.add(c.id, c.length);
+    for (int64_t i = 0; i > c.delta; --i) deltas.remove(c.id);
+  }
+  return deltas.apply(txn, store_, WorkspaceKeys(ws), nowUnix());
+}
+
+Status ChunkManagerImpl::registerWorkspace(db::Transaction& txn, std::string_view ws) {
+  RETURN_IF_ERROR(validateSpaceName("workspace", ws));
+  const WorkspaceKeys keys(ws);
+  ASSIGN_OR_RETURN(auto existing, txn.get(keys.registry()));
+  if (existing) return Status::OK();
+  return txn.put(keys.registry(), encodeCounter(0));
+}
+
+void ChunkManagerImpl::addReferenceSource(ReferenceSource* source) {
+  std::lock_guard lock(sources_mu_);
+  sources_.push_back(source);
+}
+
+void ChunkManagerImpl::removeReferenceSource(ReferenceSource* source) {
+  std::lock_guard lock(sources_mu_);
+  std::erase(sources_, source);
+}
 
 }  // namespace strata::fs

@@ -2,10 +2,12 @@
 // Upload sessions and chunk I/O are in chunk_manager_impl.cc, the collector pass in
 // collect.cc, the consistency check in fsck.cc.
 //
-// Thread-safe: no mutable state of its own; everything is in the engine and the store.
+// Thread-safe: everything is in the engine and the store, except the list of reference
+// sources (guarded by sources_mu_).
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,11 +32,17 @@ class ChunkManagerImpl final : public ChunkManager {
   Result<UploadTicket> beginUpload(std::string_view ws, std::string_view upload_id,
                                    const std::vector<Digest>& ids) override;
   Status putChunk(std::string_view ws, const Digest& id, std::string_view data) override;
+  Status putChunks(std::string_view ws, const std::vector<blob::ChunkWrite>& chunks) override;
   Status endUpload(std::string_view ws, std::string_view upload_id) override;
   Result<std::string> read(std::string_view ws, const Digest& id, uint64_t offset,
                            uint64_t length) override;
   Result<GcStats> collect(int64_t now_unix, bool ignore_pins) override;
   Result<FsckReport> fsck() override;
+  Status changeReferences(db::Transaction& txn, std::string_view ws,
+                          const std::vector<RefChange>& changes) override;
+  Status registerWorkspace(db::Transaction& txn, std::string_view ws) override;
+  void addReferenceSource(ReferenceSource* source) override;
+  void removeReferenceSource(ReferenceSource* source) override;
 
  private:
   // Drops the pins of `upload_id` (and expired pins met on the way) and the upload itself.
@@ -50,6 +58,8 @@ class ChunkManagerImpl final : public ChunkManager {
   db::Engine& engine_;
   blob::Store& store_;
   const ServiceOptions options_;
+  mutable std::mutex sources_mu_;
+  std::vector<ReferenceSource*> sources_;  // guarded by sources_mu_
 };
 
 }  // namespace strata::fs

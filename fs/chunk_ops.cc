@@ -31,6 +31,10 @@ Status FileSystemImpl::writeContent(MetaTxn& m, InodeRec* rec, const FileContent
   // Cut first, then set: a chunk that stays is a no-op and reference counts only move by the
   // net change. A complete map is dense (commitFile checks it), so cutting at its size drops
   // exactly the indexes it does not list.
+  if (c.truncate_to && *c.truncate_to < a.size) {
+    if (*c.truncate_to > c.size) return invalidArgument("truncate_to lies past the new size");
+    RETURN_IF_ERROR(m.truncateChunks(ino, *c.truncate_to));
+  }
   if (complete || c.size < a.size) RETURN_IF_ERROR(m.truncateChunks(ino, c.size));
   for (const auto& ref : c.chunks) {
     RETURN_IF_ERROR(m.setChunk(ino, ref.index, ChunkRefRec{ref.id, ref.length}));

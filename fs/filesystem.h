@@ -37,6 +37,9 @@ struct FileContent {
   std::string upload_id;         // the ChunkManager upload that pinned these chunks ("" = none)
   std::optional<int64_t> mtime_ns;
   std::optional<uint32_t> mode;
+  // commitChunks only: cut the file to this size before applying `chunks` (a truncate that
+  // a writer did locally, committed atomically with the bytes written after it).
+  std::optional<uint64_t> truncate_to;
 };
 
 class FileSystem {

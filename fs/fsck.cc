@@ -25,7 +25,8 @@ struct InodeInfo {
 
 class Checker {
  public:
-  Checker(db::Engine& engine, blob::Store& store) : engine_(engine), store_(store) {}
+  Checker(db::Engine& engine, blob::Store& store, const std::vector<ReferenceSource*>& sources)
+      : engine_(engine), store_(store), sources_(sources) {}
 
   Result<FsckReport> run() {
     std::vector<std::string> workspaces;
@@ -56,7 +57,11 @@ class Checker {
     for (const auto& [name, rec] : filesystems) {
       RETURN_IF_ERROR(checkFs(ws + "/" + name, FsKeys(ws, rec.fsid)));
     }
-    // Reference counts against the chunk maps of all file systems of the workspace.
+    for (ReferenceSource* source : sources_) {
+      RETURN_IF_ERROR(source->forEachReference(ws, [&](const Digest& id) { ++refs_[id]; }));
+    }
+    // Reference counts against the chunk maps of all file systems of the workspace (and the
+    // references of the other sources).
     const std::string rc_prefix = keys.refcountPrefix();
     std::map<Digest, uint64_t> counted;
     RETURN_IF_ERROR(scanPrefix(engine_, rc_prefix, [&](const db::KeyValue& kv) -> Result<bool> {
@@ -237,14 +242,16 @@ class Checker {
 
   db::Engine& engine_;
   blob::Store& store_;
+  const std::vector<ReferenceSource*>& sources_;
   FsckReport report_;
   std::map<Digest, uint64_t> refs_;  // chunk-map references of the current workspace
 };
 
 }  // namespace
 
-Result<FsckReport> checkConsistency(db::Engine& engine, blob::Store& store) {
-  return Checker(engine, store).run();
+Result<FsckReport> checkConsistency(db::Engine& engine, blob::Store& store,
+                                    const std::vector<ReferenceSource*>& sources) {
+  return Checker(engine, store, sources).run();
 }
 
 }  // namespace strata::fs

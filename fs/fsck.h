@@ -13,6 +13,8 @@
 // transient reports while writers are active. Memory grows with the number of inodes.
 #pragma once
 
+#include <vector>
+
 #include "blob/store.h"
 #include "common/status.h"
 #include "db/engine.h"
@@ -20,6 +22,8 @@
 
 namespace strata::fs {
 
-Result<FsckReport> checkConsistency(db::Engine& engine, blob::Store& store);
+// `sources` hold chunk references outside fs/ (object storage); they count like chunk maps.
+Result<FsckReport> checkConsistency(db::Engine& engine, blob::Store& store,
+                                    const std::vector<ReferenceSource*>& sources = {});
 
 }  // namespace strata::fs

@@ -95,7 +95,7 @@ class FileSystemServiceImpl final : public FileSystemService {
 
   ChunkManager& chunks() override { return chunks_; }
 
-  Result<FsckReport> fsck() override { return checkConsistency(engine_, store_); }
+  Result<FsckReport> fsck() override { return chunks_.fsck(); }
 
  private:
   db::Engine& engine_;

@@ -81,12 +81,13 @@ TEST_F(ServerTest, TokenListAndRevokeTakesEffectAtOnce) {
   auto list = admin()->request("GET", "/api/v1/tokens");
   ASSERT_EQ(list.status, 200);
   std::string id;
-  for (const auto& t : list.json()["tokens"]) {
+  const nlohmann::json tokens = list.json();
+  for (const auto& t : tokens["tokens"]) {
     EXPECT_FALSE(t.contains("token"));
     EXPECT_FALSE(t.contains("hash"));
-    if (t["name"] == "ci") id = t["id"];
+    if (t["name"] == "ci") id = t["id"].get<std::string>();
   }
-  ASSERT_EQ(id.size(), 16u);
+  ASSERT_EQ(id.size(), 16u) << list.body;
   EXPECT_EQ(admin()->request("DELETE", "/api/v1/tokens/" + id).status, 200);
   EXPECT_EQ(c->request("GET", "/api/v1/whoami").status, 401);
   EXPECT_EQ(admin()->request("DELETE", "/api/v1/tokens/" + id).status, 404);

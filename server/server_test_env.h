@@ -82,8 +82,9 @@ class ServerTest : public ::testing::Test {
     }
     auto begin = c.request("POST", "/api/v1/fs/" + fs + "/uploads", nlohmann::json{{"chunks", ids}}.dump());
     if (begin.status != 200) return begin;
-    std::string upload_id = begin.json()["upload_id"];
-    for (const auto& missing : begin.json()["missing"]) {
+    const nlohmann::json ticket = begin.json();
+    std::string upload_id = ticket["upload_id"];
+    for (const auto& missing : ticket["missing"]) {
       for (size_t off = 0; off < data.size(); off += kChunk) {
         std::string piece = data.substr(off, kChunk);
         if (Sha256::of(piece).hex() != missing.get<std::string>()) continue;

@@ -34,7 +34,9 @@ TEST(TokenTextTest, RejectsMalformed) {
   for (const auto& text : bad) {
     auto r = parseToken(text);
     EXPECT_FALSE(r.ok()) << text;
-    if (!r.ok()) EXPECT_EQ(r.status().code(), Code::kUnauthenticated);
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), Code::kUnauthenticated);
+    }
   }
 }
 

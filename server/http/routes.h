@@ -7,6 +7,10 @@ namespace strata::fs {
 class FileSystemService;
 }
 
+namespace strata::db {
+class Engine;
+}
+
 namespace strata::server::auth {
 class TokenStore;
 }
@@ -27,5 +31,9 @@ void addFsRoutes(Router& router, fs::FileSystemService& service);
 void addUploadRoutes(Router& router, fs::FileSystemService& service, MemoryBudget& budget);
 // GET /api/v1/fs/{fs}/content, GET /api/v1/fs/{fs}/chunks/{id}.
 void addDownloadRoutes(Router& router, fs::FileSystemService& service, MemoryBudget& budget);
+
+// Inode-level routes of the FUSE mount (docs/api-mount.md): /api/v1/fs/{fs}/inodes/{ino}/...,
+// /api/v1/fs/{fs}/statfs, /api/v1/fs/{fs}/sessions... (sessions and locks live in `engine`).
+void addInodeRoutes(Router& router, fs::FileSystemService& service, db::Engine& engine);
 
 }  // namespace strata::server::http
