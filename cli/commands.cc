@@ -8,6 +8,8 @@ void registerCommands(CLI::App& app) {
   registerLoginCommand(app);
   registerStorageCommands(app);
   registerTokenCommands(app);
+  registerKvCommands(app);
+  registerQueueCommands(app);
 }
 
 }  // namespace strata::cli

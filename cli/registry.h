@@ -9,4 +9,6 @@ namespace strata::cli {
 void registerStorageCommands(CLI::App& app);
 void registerTokenCommands(CLI::App& app);
 void registerLoginCommand(CLI::App& app);
+void registerKvCommands(CLI::App& app);
+void registerQueueCommands(CLI::App& app);
 }  // namespace strata::cli

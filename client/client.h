@@ -37,6 +37,8 @@ class Client {
   ~Client();
 
   const std::string& url() const { return http_->baseUrl(); }
+  // The underlying HTTP client, for the calls of other services (client/kv_calls.h, ...).
+  const HttpClient& http() const { return *http_; }
 
   // --- identity and file systems
   Result<WhoAmI> whoami() const;
