@@ -246,7 +246,7 @@ def bench_big(work, strata, rsyncd, results, rss):
     t_s = strata.cli("upload", big, "/bench/big.bin")
     rss["big upload"] = strata.hwm_mib()
     t_r = run(["rsync", "-a", big, f"{rsyncd.url}/big.bin"])
-    t_c = run(["cp", big, cp_dir / "big.bin"])
+    t_c = run(["cp", "-a", big, cp_dir / "big.bin"])
     results.append(("big", f"upload {BIG_MB} MiB", t_s, t_r, t_c, BIG_MB))
 
     log("big: download")
@@ -255,7 +255,7 @@ def bench_big(work, strata, rsyncd, results, rss):
     t_s = strata.cli("download", "/bench/big.bin", back["strata"] / "big.bin")
     rss["big download"] = strata.hwm_mib()
     t_r = run(["rsync", "-a", f"{rsyncd.url}/big.bin", back["rsync"] / "big.bin"])
-    t_c = run(["cp", cp_dir / "big.bin", back["cp"] / "big.bin"])
+    t_c = run(["cp", "-a", cp_dir / "big.bin", back["cp"] / "big.bin"])
     results.append(("big", "download", t_s, t_r, t_c, BIG_MB))
     if VERIFY:
         for d in back.values():
@@ -267,8 +267,8 @@ def bench_big(work, strata, rsyncd, results, rss):
     change_big(big)
     t_s = strata.cli("upload", big, "/bench/big.bin")
     t_r = run(["rsync", "-a", big, f"{rsyncd.url}/big.bin"])
-    t_c = run(["cp", big, cp_dir / "big.bin"])
-    results.append(("big", "re-upload, 1% changed", t_s, t_r, t_c, BIG_MB))
+    t_c = run(["cp", "-a", big, cp_dir / "big.bin"])
+    results.append(("big", "re-upload, 1% changed", t_s, t_r, t_c, BIG_MB / 100))
     if VERIFY:
         check = work / "check-big.bin"
         strata.cli("download", "/bench/big.bin", check)
@@ -300,13 +300,13 @@ def bench_small(work, strata, rsyncd, results):
     log("small: upload")
     t_s = strata.cli("upload", "-r", src, "/bench/small")
     t_r = run(["rsync", "-a", f"{src}/", f"{rsyncd.url}/small/"])
-    t_c = run(["cp", "-r", src, cp_dir])
+    t_c = run(["cp", "-a", src, cp_dir])
     results.append(("small", f"upload {label}", t_s, t_r, t_c, mb))
 
     log("small: download")
     t_s = strata.cli("download", "-r", "/bench/small", back["strata"])
     t_r = run(["rsync", "-a", f"{rsyncd.url}/small/", f"{back['rsync']}/"])
-    t_c = run(["cp", "-r", cp_dir, back["cp"]])
+    t_c = run(["cp", "-a", cp_dir, back["cp"]])
     results.append(("small", "download", t_s, t_r, t_c, mb))
     if VERIFY:
         for d in back.values():
@@ -319,7 +319,7 @@ def bench_small(work, strata, rsyncd, results):
     t_s = strata.cli("upload", "-r", src, "/bench/small")
     t_r = run(["rsync", "-a", f"{src}/", f"{rsyncd.url}/small/"])
     # cp's fair equivalent of "send what changed": --update copies only newer files.
-    t_c = run(["cp", "-r", "--update", f"{src}/.", cp_dir])
+    t_c = run(["cp", "-a", "--update", f"{src}/.", cp_dir])
     results.append(("small", f"re-upload, {changed} changed", t_s, t_r, t_c, mb * changed / SMALL_COUNT))
     if VERIFY:
         check = work / "check-small"

@@ -15,8 +15,8 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev libzstd-dev libpq-dev
   # unit tests and micro-benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  # end-to-end tests (Debian's python3, not a pyenv one) and the FUSE runtime
-  python3 python3-pytest python3-requests fuse3
+  # end-to-end tests (Debian's python3, not a pyenv one), the FUSE runtime, Redis clients for RESP
+  python3 python3-pytest python3-requests fuse3 redis-tools python3-redis
   # benchmarks and the tools tests call
   rsync fio procps curl coreutils
 )

@@ -12,12 +12,22 @@ export BUILD_DIR
 "$ROOT/scripts/install-deps.sh"
 "$ROOT/scripts/build.sh"
 
+# Both suites always run, so one failing run shows every failure; the exit code is non-zero if
+# either failed.
 echo "== unit tests (ctest)"
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" --timeout 600
+unit_rc=0
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" --timeout 600 || unit_rc=$?
 
 echo "== end-to-end tests (pytest)"
 # Debian's interpreter on purpose: a pyenv python3 may come first on PATH without pytest.
 export STRATA_BIN=${STRATA_BIN:-$BUILD_DIR/app/strata}
 cd "$ROOT"
+e2e_rc=0
 # shellcheck disable=SC2086
-/usr/bin/python3 -m pytest tests/e2e -ra -p no:cacheprovider ${PYTEST_ARGS:-}
+/usr/bin/python3 -m pytest tests/e2e -ra -p no:cacheprovider ${PYTEST_ARGS:-} || e2e_rc=$?
+
+if [[ $unit_rc -ne 0 || $e2e_rc -ne 0 ]]; then
+  echo "test: FAILED (ctest exit $unit_rc, pytest exit $e2e_rc)" >&2
+  exit 1
+fi
+echo "test: all passed"

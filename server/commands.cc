@@ -48,6 +48,11 @@ int runServer(const RunArgs& args) {
   auto server = Server::start(args.options);
   if (!server.ok()) return fail("", server.status());
   std::printf("strata server listening on %s\n", (*server)->url().c_str());
+  if ((*server)->respPort() != 0) {
+    const std::string& rl = args.options.resp_listen;
+    std::printf("strata server resp listening on redis://%s:%u\n", rl.substr(0, rl.rfind(':')).c_str(),
+                (*server)->respPort());
+  }
   std::printf("admin token %s %s\n", (*server)->createdAdminToken() ? "created in" : "is in",
               (*server)->adminTokenPath().c_str());
   std::fflush(stdout);
@@ -124,6 +129,14 @@ void registerCommands(CLI::App& app) {
                      "Unreferenced chunks are kept at least this long")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  server->add_option("--resp-listen", run->options.resp_listen,
+                     "Also serve the key-value store over the Redis protocol on HOST:PORT");
+  server->add_option("--kv-max-namespaces", run->options.kv_max_namespaces,
+                     "Soft limit of key-value namespaces per workspace")
+      ->capture_default_str();
+  server->add_flag("--kv-sync", run->options.kv_sync,
+                   "fsync every KV and queue write (default: buffered, synced every second, like Redis "
+                   "appendfsync everysec; always safe against kill -9)");
   server->add_option("--log-level", run->log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check([](const std::string& v) {

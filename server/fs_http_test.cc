@@ -1,5 +1,8 @@
 // The file-system routes of docs/api.md against a real server: namespace operations, the
 // upload protocol, downloads with ranges, and bad input that must change nothing.
+#include <atomic>
+#include <thread>
+
 #include "server/server_test_env.h"
 
 namespace strata::server::testing {
@@ -110,6 +113,10 @@ TEST_F(FsHttpTest, ListPagesAndSingleFile) {
   ASSERT_EQ(sub.status, 200);
   EXPECT_EQ(sub.json()["files"], 5);
   EXPECT_EQ(sub.json()["bytes"], 5);
+  EXPECT_EQ(sub.json()["directories"], 0);
+  auto whole = c->request("GET", "/api/v1/fs/default/usage?path=%2F");
+  EXPECT_EQ(whole.json(), usage.json());
+  EXPECT_EQ(whole.json()["directories"], 1);
 }
 
 TEST_F(FsHttpTest, BadPathsAndJsonAre400AndChangeNothing) {
@@ -265,6 +272,13 @@ TEST_F(FsHttpTest, UploadOntoDirectoryAndMissingChunksChangeNothing) {
   EXPECT_EQ(missing.status, 400) << missing.body;
   EXPECT_NE(missing.body.find(ghost), std::string::npos) << missing.body;
   EXPECT_EQ(c->request("GET", "/api/v1/fs/default/stat?path=%2Fghost.txt").status, 404);
+  // ... also when it is the second file of a commit: the first is not committed.
+  auto second = c->request("POST", "/api/v1/fs/default/uploads/" + u + "/commit",
+                           json{{"files", {{{"path", "/ok.txt"}, {"size", 3}, {"chunks", chunks}},
+                                           {{"path", "/ghost.txt"}, {"size", 10},
+                                            {"chunks", {{{"index", 0}, {"id", ghost}, {"length", 10}}}}}}}}.dump());
+  EXPECT_EQ(second.status, 400) << second.body;
+  EXPECT_EQ(c->request("GET", "/api/v1/fs/default/stat?path=%2Fok.txt").status, 404);
   auto fine = c->request("POST", "/api/v1/fs/default/uploads/" + u + "/commit",
                          json{{"files", {{{"path", "/ok.txt"}, {"size", 3}, {"chunks", chunks}}}}}.dump());
   EXPECT_EQ(fine.status, 200) << fine.body;
@@ -311,6 +325,27 @@ TEST_F(FsHttpTest, BatchChunkUpload) {
   for (size_t i = 0; i < small.size(); ++i) {
     EXPECT_TRUE(c->request("GET", "/api/v1/fs/default/chunks/" + ids[i]).body == small[i]);
   }
+}
+
+TEST_F(FsHttpTest, ParallelClientsUploadAndDownload) {
+  constexpr int kThreads = 8;
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto c = admin();
+      // Every file shares its first chunk with the others (dedup under concurrency).
+      std::string data = patternBytes(kChunk, 99) + patternBytes(kChunk / 2 + t, t);
+      std::string path = "/par/f" + std::to_string(t);
+      if (upload(*c, path, data).status != 200) return;
+      auto back = c->request("GET", "/api/v1/fs/default/content?path=" + q(path));
+      if (back.status == 200 && back.body == data) ++good;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(good.load(), kThreads);
+  auto usage = admin()->request("GET", "/api/v1/fs/default/usage");
+  EXPECT_EQ(usage.json()["files"], kThreads);
 }
 
 }  // namespace

@@ -13,6 +13,12 @@
 #include "server/http/router.h"
 #include "server/http/routes.h"
 #include "server/storage.h"
+#include "kv/kv_service.h"
+#include "queue/queue_service.h"
+#include "server/http/kv_queue_routes.h"
+#include "server/periodic_task.h"
+#include "server/resp/resp_server.h"
+#include "common/clock.h"
 
 namespace strata::server {
 
@@ -29,17 +35,26 @@ struct Server::Impl {
   std::unique_ptr<http::Listener> listener;
   std::unique_ptr<fs::Collector> collector;
   std::unique_ptr<CollectorMetrics> collector_metrics;
+  std::unique_ptr<kv::KvService> kv;
+  std::unique_ptr<queue::QueueService> queues;
+  std::unique_ptr<resp::RespServer> resp;
+  PeriodicTask kv_expiry;
   bool stopped = false;
 
   void stop() {
     if (stopped) return;
     stopped = true;
     if (listener) listener->stop();  // no handler runs after this
+    if (resp) resp->stop();
+    kv_expiry.stop();
     if (collector) collector->stop();
     listener.reset();
     router.reset();
     collector_metrics.reset();
     collector.reset();
+    resp.reset();
+    queues.reset();
+    kv.reset();
     tokens.reset();
     storage.service.reset();
     storage.store.reset();
@@ -52,6 +67,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { stop(); }
 
 uint16_t Server::port() const { return impl_->listener ? impl_->listener->port() : 0; }
+uint16_t Server::respPort() const { return impl_->resp ? static_cast<uint16_t>(impl_->resp->port()) : 0; }
 
 std::string Server::url() const {
   std::string host = impl_->host.find(':') != std::string::npos ? "[" + impl_->host + "]" : impl_->host;
@@ -97,6 +113,31 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   http::addFsRoutes(*impl->router, service);
   http::addUploadRoutes(*impl->router, service, *impl->budget);
   http::addDownloadRoutes(*impl->router, service, *impl->budget);
+
+  const db::Durability durability = options.kv_sync ? db::Durability::kSync : db::Durability::kBuffered;
+  impl->kv = std::make_unique<kv::KvService>(
+      *impl->storage.engine, kv::KvOptions{.max_namespaces_per_workspace = options.kv_max_namespaces,
+                                          .durability = durability});
+  impl->queues = std::make_unique<queue::QueueService>(*impl->storage.engine, durability);
+  http::addKvRoutes(*impl->router, *impl->kv);
+  http::addQueueRoutes(*impl->router, *impl->queues);
+  if (!options.resp_listen.empty()) {
+    impl->resp = std::make_unique<resp::RespServer>(resp::RespDeps{
+        *impl->kv, [tokens](std::string_view token) { return tokens->authenticate(token); }});
+    RETURN_IF_ERROR(impl->resp->start(options.resp_listen));
+  }
+  // Expired keys read as absent at once; this deletes their records in the background.
+  kv::KvService* kv = impl->kv.get();
+  impl->kv_expiry.start(std::chrono::milliseconds(1000), [kv] {
+    for (int round = 0; round < 100; ++round) {
+      auto purged = kv->purgeExpired(nowNanos() / 1'000'000, 1000);
+      if (!purged.ok()) {
+        spdlog::warn("kv expiry sweep: {}", purged.status().toString());
+        return;
+      }
+      if (*purged < 1000) return;
+    }
+  });
 
   ASSIGN_OR_RETURN(impl->listener, http::Listener::start(listen, *impl->router));
   if (options.gc_interval_seconds > 0) {

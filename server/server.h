@@ -20,6 +20,11 @@ struct ServerOptions {
   int64_t gc_grace_seconds = 3600;
   uint64_t memory_budget_bytes = 128ull << 20;  // request buffers (server/http/memory_budget.h)
   int shutdown_grace_ms = 10000;                // in-flight requests get this long on stop()
+  std::string resp_listen;                      // HOST:PORT of the Redis-protocol listener; "" = off
+  size_t kv_max_namespaces = 1000;              // soft limit per workspace
+  // Durability of KV and queue writes: false = buffered (kill -9 safe at once, machine-crash
+  // safe within ~1 s, as Redis appendfsync everysec); true = fsync every write.
+  bool kv_sync = false;
 };
 
 class Server {
@@ -31,6 +36,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   uint16_t port() const;
+  // Port of the Redis-protocol listener, 0 when it is off.
+  uint16_t respPort() const;
   // "http://HOST:PORT"
   std::string url() const;
   // DIR/admin-token, and whether this start created it.

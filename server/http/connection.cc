@@ -22,7 +22,9 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-constexpr size_t kHeaderLimit = 16 * 1024;
+// Room for a KV key of 32 KiB percent-encoded in the path (up to 3 bytes per key byte) plus
+// ordinary headers; a head larger than this is 431.
+constexpr size_t kHeaderLimit = 128 * 1024;
 // A body a handler did not read is drained (to keep the connection) when at most this large;
 // a bigger one closes the connection instead.
 constexpr uint64_t kDrainLimit = 1ull << 20;
@@ -69,6 +71,13 @@ class BeastExchange final : public Exchange {
     auto it = req.find(beast::string_view(name.data(), name.size()));
     if (it == req.end()) return std::nullopt;
     return std::string_view(it->value().data(), it->value().size());
+  }
+  Headers headers() const override {
+    Headers out;
+    for (const auto& field : parser_.get()) {
+      out.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    return out;
   }
   std::optional<uint64_t> contentLength() const override {
     auto len = parser_.content_length();
@@ -146,20 +155,7 @@ class BeastExchange final : public Exchange {
     }
     status_ = status;
     responded_ = true;
-    beast::error_code ec;
-    {
-      Deadline deadline(slot_, timeouts_.io);
-      if (head_) {
-        bhttp::response_serializer<bhttp::string_body> sr{res};
-        bhttp::write_header(socket_, sr, ec);
-      } else {
-        bhttp::write(socket_, res, ec);
-      }
-    }
-    if (ec) {
-      broken_ = true;
-      return ioError("writing response: ", ec.message());
-    }
+    RETURN_IF_ERROR(writeMessage(res, /*head_only=*/head_, "writing response"));
     if (!head_) bytes_out_ += body.size();
     return Status::OK();
   }
@@ -173,17 +169,8 @@ class BeastExchange final : public Exchange {
     status_ = status;
     responded_ = true;
     stream_left_ = head_ ? 0 : content_length;
-    bhttp::response_serializer<bhttp::empty_body> sr{res};
-    beast::error_code ec;
-    {
-      Deadline deadline(slot_, timeouts_.io);
-      bhttp::write_header(socket_, sr, ec);
-    }
-    if (ec) {
-      broken_ = true;
-      return ioError("writing response head: ", ec.message());
-    }
-    return Status::OK();
+    // Only the head: the body follows through write().
+    return writeMessage(res, /*head_only=*/true, "writing response head");
   }
 
   Status write(std::string_view bytes) override {
@@ -219,12 +206,25 @@ class BeastExchange final : public Exchange {
     if (!expect_continue_ || continue_sent_ || responded_) return Status::OK();
     continue_sent_ = true;
     bhttp::response<bhttp::empty_body> res{bhttp::status::continue_, 11};
+    return writeMessage(res, /*head_only=*/false, "writing 100 Continue");
+  }
+
+  // Writes a response (or only its head), under the I/O deadline.
+  template <class Body>
+  Status writeMessage(bhttp::response<Body>& res, bool head_only, std::string_view what) {
     beast::error_code ec;
-    Deadline deadline(slot_, timeouts_.io);
-    bhttp::write(socket_, res, ec);
+    {
+      Deadline deadline(slot_, timeouts_.io);
+      if (head_only) {
+        bhttp::response_serializer<Body> sr{res};
+        bhttp::write_header(socket_, sr, ec);
+      } else {
+        bhttp::write(socket_, res, ec);
+      }
+    }
     if (ec) {
       broken_ = true;
-      return ioError("writing 100 Continue: ", ec.message());
+      return ioError(what, ": ", ec.message());
     }
     return Status::OK();
   }
@@ -292,6 +292,13 @@ void rejectMalformed(tcp::socket& socket, int status, const std::string& message
 
 void serveConnection(tcp::socket socket, ConnectionSlot& slot, const Router& router,
                      const std::atomic<bool>& stopping, ConnectionTimeouts timeouts) {
+  serveConnection(std::move(socket), slot, [&router](Exchange& ex) { router.dispatch(ex); },
+                  stopping, timeouts);
+}
+
+void serveConnection(tcp::socket socket, ConnectionSlot& slot,
+                     const std::function<void(Exchange&)>& handler,
+                     const std::atomic<bool>& stopping, ConnectionTimeouts timeouts) {
   beast::flat_buffer buffer;
   for (;;) {
     slot.idle.store(true);
@@ -315,7 +322,7 @@ void serveConnection(tcp::socket socket, ConnectionSlot& slot, const Router& rou
       break;  // end of stream, reset, timeout (socket shut down), or answered above
     }
     BeastExchange ex(socket, buffer, parser, slot, stopping, timeouts);
-    router.dispatch(ex);
+    handler(ex);
     if (!ex.reusable()) break;
   }
   // Lingering close: half-close, then discard what the client still sends for a moment, so a

@@ -8,10 +8,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
 namespace strata::server::http {
 
 class Router;
+class Exchange;
 
 // What the watchdog and stop() need to know about a connection. The owning thread updates
 // `deadline_ns` and `idle`; the watchdog reads them and may ::shutdown() the socket (never
@@ -32,5 +34,9 @@ struct ConnectionTimeouts {
 void serveConnection(boost::asio::ip::tcp::socket socket, ConnectionSlot& slot,
                      const Router& router, const std::atomic<bool>& stopping,
                      ConnectionTimeouts timeouts);
+// Same, with every request handed to `handler` (which sends exactly one response).
+void serveConnection(boost::asio::ip::tcp::socket socket, ConnectionSlot& slot,
+                     const std::function<void(Exchange&)>& handler,
+                     const std::atomic<bool>& stopping, ConnectionTimeouts timeouts);
 
 }  // namespace strata::server::http

@@ -32,6 +32,9 @@ class Exchange {
   virtual std::string_view target() const = 0;  // raw request target: "/a/b?x=1"
   // First value of a header (case-insensitive name), nullopt when absent.
   virtual std::optional<std::string_view> header(std::string_view name) const = 0;
+  // Every request header as sent (name case preserved), for protocols whose headers are open
+  // sets (S3's x-amz-meta-*). The default (for exchanges that cannot list) is none.
+  virtual Headers headers() const { return {}; }
   // Content-Length when the request declares one; nullopt for chunked bodies.
   virtual std::optional<uint64_t> contentLength() const = 0;
 

@@ -124,8 +124,9 @@ Result<fs::Usage> walkUsage(fs::FileSystem& fsys, const std::string& root) {
     }
     return usage;
   }
+  // Like the whole-file-system counters, the directory itself is not counted (usage of "/"
+  // equals the counters).
   std::vector<std::string> pending{root};
-  usage.directories = 1;
   while (!pending.empty()) {
     std::string dir = std::move(pending.back());
     pending.pop_back();

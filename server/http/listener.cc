@@ -61,7 +61,7 @@ Status parseListenAddress(std::string_view text, ListenerOptions& options) {
 
 struct Listener::Impl {
   ListenerOptions options;
-  const Router& router;
+  RequestHandler handler;
   asio::io_context io;  // never run: sockets only need one to exist
   tcp::acceptor acceptor{io};
   uint16_t port = 0;
@@ -78,7 +78,7 @@ struct Listener::Impl {
   std::list<Conn> conns;           // guarded by mu
   bool stopped = false;            // guarded by mu
 
-  Impl(const ListenerOptions& o, const Router& r) : options(o), router(r) {}
+  Impl(const ListenerOptions& o, RequestHandler h) : options(o), handler(std::move(h)) {}
 
   void acceptLoop() {
     while (!stopping.load()) {
@@ -115,7 +115,7 @@ struct Listener::Impl {
     Conn& conn = conns.emplace_back();
     conn.slot.fd = socket.native_handle();
     conn.thread = std::thread([this, &conn, s = std::move(socket)]() mutable {
-      serveConnection(std::move(s), conn.slot, router, stopping,
+      serveConnection(std::move(s), conn.slot, handler, stopping,
                       ConnectionTimeouts{options.idle_timeout, options.io_timeout});
       std::lock_guard lock(mu);
       conn.slot.fd = -1;  // the socket is closed: the watchdog must not touch the number
@@ -201,7 +201,12 @@ void Listener::stop() {
 
 Result<std::unique_ptr<Listener>> Listener::start(const ListenerOptions& options,
                                                   const Router& router) {
-  auto impl = std::make_unique<Impl>(options, router);
+  return start(options, [&router](Exchange& ex) { router.dispatch(ex); });
+}
+
+Result<std::unique_ptr<Listener>> Listener::start(const ListenerOptions& options,
+                                                  RequestHandler handler) {
+  auto impl = std::make_unique<Impl>(options, std::move(handler));
   boost::system::error_code ec;
   std::string host = options.host == "localhost" ? "127.0.0.1" : options.host;
   auto address = asio::ip::make_address(host, ec);

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,11 @@
 namespace strata::server::http {
 
 class Router;
+class Exchange;
+
+// Serves one request completely (sends exactly one response); never throws. Called from many
+// connection threads at once.
+using RequestHandler = std::function<void(Exchange&)>;
 
 struct ListenerOptions {
   std::string host = "127.0.0.1";  // an IPv4/IPv6 address or "localhost"
@@ -44,6 +50,10 @@ class Listener {
   // Binds and starts accepting. `router` must outlive the Listener.
   static Result<std::unique_ptr<Listener>> start(const ListenerOptions& options,
                                                  const Router& router);
+  // The same connection handling for another protocol on HTTP (the S3 endpoint): every
+  // request goes to `handler`.
+  static Result<std::unique_ptr<Listener>> start(const ListenerOptions& options,
+                                                 RequestHandler handler);
   ~Listener();  // stop()s
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;

@@ -26,6 +26,8 @@ std::vector<std::string_view> splitSegments(std::string_view path) {
 
 void recordMetrics(const std::string& route, Exchange& ex, int64_t start_ns) {
   std::string status = std::to_string(ex.responded() ? ex.responseStatus() : 0);
+  spdlog::debug("{} {} -> {} ({} in, {} out, {:.3f} ms)", ex.method(), ex.target(), status,
+                ex.bytesIn(), ex.bytesOut(), static_cast<double>(monotonicNanos() - start_ns) / 1e6);
   metrics::inc("strata_http_requests_total", {{"route", route}, {"status", status}});
   metrics::observe("strata_http_request_seconds", {{"route", route}},
                    static_cast<double>(monotonicNanos() - start_ns) / 1e9);
@@ -194,7 +196,9 @@ void Router::dispatch(Exchange& ex) const {
       }
     }
 
-    if (auto length = ex.contentLength(); length && *length > chosen->body_limit) {
+    // A body on a route that takes none is ignored (drained or the connection closed).
+    if (auto length = ex.contentLength();
+        length && chosen->body_limit != kNoBody && *length > chosen->body_limit) {
       fail(Status(Code::kTooLarge, "request body of " + std::to_string(*length) +
                                        " bytes is over this route's limit of " +
                                        std::to_string(chosen->body_limit)));

@@ -32,7 +32,7 @@ enum class Access {
 
 // Body limits of the routes (docs/api.md).
 constexpr uint64_t kJsonBodyLimit = 1ull << 20;
-constexpr uint64_t kNoBody = 0;
+constexpr uint64_t kNoBody = 0;  // the route reads no body; one that is sent is ignored
 
 // What a handler gets: the exchange, decoded path parameters and query, and the caller.
 class Call {

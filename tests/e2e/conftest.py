@@ -21,6 +21,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 LISTEN_RE = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
+RESP_LISTEN_RE = re.compile(r"resp listening on redis://127\.0\.0\.1:(\d+)")
+RESP_LISTEN_RE = re.compile(r"resp listening on redis://127\.0\.0\.1:(\d+)")
 START_TIMEOUT_S = 30
 CLI_TIMEOUT_S = 300
 
@@ -42,12 +44,14 @@ class Server:
     stop()/kill9(), so a test can restart the server on the same data.
     """
 
-    def __init__(self, binary: Path, data: Path, logdir: Path):
+    def __init__(self, binary: Path, data: Path, logdir: Path, extra_args=()):
         self.binary = binary
         self.data = data
         self.logdir = logdir
+        self.extra_args = list(extra_args)  # e.g. ["--resp-listen", "127.0.0.1:0"]
         self.proc = None
         self.port = None
+        self.resp_port = None  # set when the server prints its RESP listening line
         self.starts = 0
         self.log_path = None
 
@@ -59,7 +63,8 @@ class Server:
         self.log_path = self.logdir / f"server-{self.starts}.log"
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [str(self.binary), "server", "--data", str(self.data), "--listen", "127.0.0.1:0"],
+            [str(self.binary), "server", "--data", str(self.data), "--listen", "127.0.0.1:0",
+             *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
         log.close()
@@ -67,8 +72,11 @@ class Server:
         while time.monotonic() < deadline:
             text = self.log_path.read_text(errors="replace")
             m = LISTEN_RE.search(text)
-            if m:
+            resp = RESP_LISTEN_RE.search(text)
+            wants_resp = "--resp-listen" in self.extra_args
+            if m and (resp or not wants_resp):
                 self.port = int(m.group(1))
+                self.resp_port = int(resp.group(1)) if resp else None
                 break
             rc = self.proc.poll()
             if rc is not None:
@@ -322,6 +330,8 @@ def chunk_files(data: Path):
     for dirpath, _, filenames in os.walk(base):
         for f in filenames:
             p = Path(dirpath) / f
+            if p.parent == base and f == ".lock":
+                continue  # the store's lock file (one per data directory), not data
             if re.fullmatch(r"[0-9a-f]{64}", f):
                 ids[f] = p
             else:
@@ -337,11 +347,12 @@ def strata_bin():
 
 @pytest.fixture
 def make_server(strata_bin, tmp_path):
-    """Factory: make_server(name='s') -> a started Server with data in tmp_path/name."""
+    """Factory: make_server(name='srv', extra_args=[...]) -> a started Server with data in
+    tmp_path/name; extra_args go to `strata server` (e.g. ["--resp-listen", "127.0.0.1:0"])."""
     servers = []
 
-    def make(name="srv", start=True):
-        s = Server(strata_bin, tmp_path / name / "data", tmp_path / name)
+    def make(name="srv", start=True, extra_args=()):
+        s = Server(strata_bin, tmp_path / name / "data", tmp_path / name, extra_args)
         (tmp_path / name).mkdir(parents=True, exist_ok=True)
         servers.append(s)
         return s.start() if start else s

@@ -157,3 +157,18 @@ def test_rest_mkdir_move_delete(server):
     assert usage["bytes"] == 5 and usage["files"] == 1 and usage["directories"] >= 1, usage
     assert server.delete(f"{FS}/files", params={"path": "/a"}).status_code == 200
     assert server.tree("/") == {"/g": ("file", 5, server.stat("/g")["version"])}
+
+
+def test_failed_multi_file_commit_changes_nothing(server):
+    """A commit naming several files is one request: if one file fails, none becomes visible."""
+    data = os.urandom(3000)
+    cid = hashlib.sha256(data).hexdigest()
+    up = server.post(f"{FS}/uploads", json={"chunks": [cid]}).json()
+    assert server.put(f"{FS}/chunks/{cid}", params={"upload_id": up["upload_id"]}, data=data).status_code == 201
+    assert server.post(f"{FS}/mkdir", json={"path": "/dir"}).status_code == 201
+    before = server.tree("/")
+    one = {"size": 3000, "chunks": [{"index": 0, "id": cid, "length": 3000}]}
+    r = server.post(f"{FS}/uploads/{up['upload_id']}/commit",
+                    json={"files": [{"path": "/ok.bin", **one}, {"path": "/dir", **one}], "parents": True})
+    assert_error(r, 409, "is_directory")
+    assert server.tree("/") == before, "a failed commit made some of its files visible"

@@ -1,6 +1,7 @@
 """`strata storage ...` end to end: the CLI against a real server, the way a user drives it."""
 
 import json
+import os
 from pathlib import Path
 
 from conftest import sha256_file, tree_digest, write_random
@@ -87,10 +88,26 @@ def test_reupload_unchanged_sends_nothing(cli, server, tmp_path):
 
     versions = {p: a for p, a in server.tree("/runs/run1").items()}
     before = upload_bytes(server)
-    r = cli.storage_ok("upload", "-r", src, "/runs/run1")
+    summary = cli.json("upload", "-r", src, "/runs/run1")
     sent = upload_bytes(server) - before
-    assert sent == 0, f"re-upload of an unchanged tree sent {sent} bytes (want 0); CLI said: {r.stdout}{r.stderr}"
+    assert sent == 0, f"re-upload of an unchanged tree sent {sent} bytes (want 0); CLI said: {summary}"
+    assert summary["wire_bytes"] == 0 and summary["files_transferred"] == 0, summary
+    assert summary["files_skipped"] == summary["files_total"] == 6, summary
     assert server.tree("/runs/run1") == versions, "re-upload of an unchanged tree changed files"
+
+    # Same bytes, new mtimes: the CLI cannot skip by size+mtime, so it hashes; the server already
+    # holds every chunk, so still nothing travels.
+    for p in src.rglob("*"):
+        if p.is_file():
+            st = p.stat()
+            os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    before = upload_bytes(server)
+    summary = cli.json("upload", "-r", src, "/runs/run1")
+    sent = upload_bytes(server) - before
+    assert sent == 0 and summary["wire_bytes"] == 0, f"touched-only re-upload sent {sent} bytes: {summary}"
+    dst = tmp_path / "back"
+    cli.storage_ok("download", "-r", "/runs/run1", dst)
+    assert tree_digest(dst) == tree_digest(src)
 
 
 def test_change_one_of_100_files_sends_one_chunk(cli, server, tmp_path):
@@ -107,9 +124,11 @@ def test_change_one_of_100_files_sends_one_chunk(cli, server, tmp_path):
     data[100] ^= 0xFF
     p.write_bytes(bytes(data))
     before = upload_bytes(server)
-    cli.storage_ok("upload", "-r", src, "/ds")
+    summary = cli.json("upload", "-r", src, "/ds")
     sent = upload_bytes(server) - before
     assert 16 * 1024 <= sent <= 16 * 1024 + 4096, f"changed one 16 KiB file: sent {sent} bytes"
+    assert summary["files_transferred"] == 1 and summary["files_skipped"] == 99, summary
+    assert summary["wire_bytes"] == 16 * 1024, summary
     assert server.chunkmap("/ds/part-042.bin")["chunks"][0]["id"] == sha256_file(p)
 
     # Change one byte in the middle chunk of the big file: only that 4 MiB chunk travels.
@@ -125,6 +144,17 @@ def test_change_one_of_100_files_sends_one_chunk(cli, server, tmp_path):
 
     dst = tmp_path / "back"
     cli.storage_ok("download", "-r", "/ds", dst)
+    assert tree_digest(dst) == tree_digest(src)
+
+    # Download into that copy after one chunk changed remotely: only that chunk is fetched.
+    with open(src / "big.bin", "r+b") as f:
+        f.seek(2 * CHUNK + 5)
+        f.write(b"changed!")
+    cli.storage_ok("upload", src / "big.bin", "/ds/big.bin")
+    before = server.metrics().get("strata_download_bytes_total", 0.0)
+    cli.storage_ok("download", "-r", "/ds", dst)
+    fetched = server.metrics().get("strata_download_bytes_total", 0.0) - before
+    assert fetched == CHUNK, f"download after a one-chunk change fetched {fetched} bytes, want {CHUNK}"
     assert tree_digest(dst) == tree_digest(src)
 
 
@@ -178,6 +208,7 @@ def test_bad_input_changes_nothing(cli, server, tmp_path):
     f = tmp_path / "f.bin"
     write_random(f, 1234)
     cli.storage_ok("mkdir", "-p", "/keep/dir")
+    cli.storage_ok("mkdir", "-p", "/keep/taken/f.bin/inner")
     cli.storage_ok("upload", f, "/keep/file.bin")
     before = server.tree("/")
     srcdir = tmp_path / "srcdir"
@@ -194,7 +225,7 @@ def test_bad_input_changes_nothing(cli, server, tmp_path):
         ("mkdir", "-p", long_path),
         ("upload", f, long_path),
         ("--fs", "no-such-fs", "ls", "/"),
-        ("upload", f, "/keep/dir"),           # a file onto a directory
+        ("upload", f, "/keep/taken/"),        # /keep/taken/f.bin is a directory: never replaced
         ("upload", "-r", srcdir, "/keep/file.bin"),  # a directory onto a file
         ("upload", tmp_path / "does-not-exist", "/keep/x.bin"),
         ("mv", "/keep", "/keep/dir/inside"),  # a directory into itself
@@ -204,6 +235,19 @@ def test_bad_input_changes_nothing(cli, server, tmp_path):
         cli.fails("storage", *args)
     assert server.tree("/") == before
     assert not (tmp_path / "nope.bin").exists()
+
+
+def test_upload_file_into_existing_directory(cli, server, tmp_path):
+    """`upload FILE DIR` puts FILE inside DIR when DIR exists (like cp), and FILE onto a path
+    ending in '/' does the same."""
+    f = tmp_path / "w.bin"
+    write_random(f, 3000)
+    cli.storage_ok("mkdir", "/dir")
+    cli.storage_ok("upload", f, "/dir")
+    assert server.stat("/dir")["type"] == "dir"
+    assert server.stat("/dir/w.bin")["size"] == 3000
+    cli.storage_ok("upload", f, "/dir2/")
+    assert server.stat("/dir2/w.bin")["size"] == 3000
 
 
 def test_other_filesystem_and_login(cli, server, tmp_path):

@@ -1,0 +1,207 @@
+// Object operations: put (streaming), head, read (ranges), delete, copy, object ACL.
+#include <algorithm>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "fs/keys.h"
+#include "object/chunk_writer.h"
+#include "object/errors.h"
+#include "object/names.h"
+#include "object/service_impl.h"
+
+namespace strata::object {
+namespace {
+
+constexpr size_t kReadPage = 256;  // chunk records fetched per scan while reading
+
+Status checkAttrs(const ObjectAttrs& a) {
+  size_t user = 0;
+  for (const auto& [name, value] : a.user) user += name.size() + value.size();
+  if (user > kMaxUserMetadataBytes) {
+    return s3Error(Code::kInvalidArgument, "MetadataTooLarge",
+                   "user metadata is over the limit of 2 KB");
+  }
+  for (const std::string* s : {&a.content_type, &a.content_encoding, &a.content_disposition,
+                                &a.cache_control, &a.content_language, &a.expires}) {
+    if (s->size() > 4096) {
+      return s3Error(Code::kInvalidArgument, "InvalidArgument", "a header value is too long");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<ObjectInfo> ObjectServiceImpl::putObject(std::string_view ws, std::string_view bucket,
+                                                std::string_view key, const ByteSource& body,
+                                                const PutOptions& options) {
+  RETURN_IF_ERROR(fs::validateSpaceName("workspace", ws));
+  RETURN_IF_ERROR(validateBucketName(bucket));
+  RETURN_IF_ERROR(validateKey(key));
+  RETURN_IF_ERROR(checkAttrs(options.attrs));
+  const ObjectKeys keys(ws);
+  // Refuse before reading a byte of the body when the bucket is missing.
+  RETURN_IF_ERROR(peekBucket(keys, bucket).status());
+
+  ChunkWriter writer(chunks_, std::string(ws));
+  ASSIGN_OR_RETURN(WrittenBody written, writer.write(body, options));
+  if (options.before_commit) RETURN_IF_ERROR(options.before_commit());
+
+  ObjectInfo info;
+  info.key = std::string(key);
+  info.size = written.size;
+  info.etag = md5Hex(written.md5);
+  info.mtime_ns = nowNanos();
+  info.attrs = options.attrs;
+  info.version = newVersion();
+  RETURN_IF_ERROR(engine_.run([&](db::Transaction& txn) -> Status {
+    ASSIGN_OR_RETURN(BucketRec b, getBucket(txn, keys, bucket));
+    info.bucket_id = b.id;
+    std::vector<fs::RefChange> refs;
+    RETURN_IF_ERROR(writeChunkList(txn, keys, b.id, info.version, written.chunks, refs));
+    RETURN_IF_ERROR(replaceObject(txn, keys, b.id, key, info, refs));
+    return chunks_.changeReferences(txn, ws, refs);
+  }));
+  writer.release();
+  return info;
+}
+
+Result<ObjectInfo> ObjectServiceImpl::headObject(std::string_view ws, std::string_view bucket,
+                                                 std::string_view key) {
+  RETURN_IF_ERROR(fs::validateSpaceName("workspace", ws));
+  RETURN_IF_ERROR(validateBucketName(bucket));
+  RETURN_IF_ERROR(validateKey(key));
+  const ObjectKeys keys(ws);
+  ASSIGN_OR_RETURN(BucketRec b, peekBucket(keys, bucket));
+  ASSIGN_OR_RETURN(auto val, engine_.get(keys.object(b.id, key)));
+  if (!val) return s3Error(Code::kNotFound, "NoSuchKey", "no such key: ", key);
+  ASSIGN_OR_RETURN(ObjectInfo info, decodeObject(*val));
+  info.key = std::string(key);
+  info.bucket_id = b.id;
+  return info;
+}
+
+Status ObjectServiceImpl::readObject(std::string_view ws, const ObjectInfo& info, uint64_t offset,
+                                     uint64_t length, const ByteSink& sink) {
+  RETURN_IF_ERROR(fs::validateSpaceName("workspace", ws));
+  if (offset > info.size || length > info.size - offset) {
+    return Status(Code::kRangeNotSatisfiable, "read past the end of the object");
+  }
+  if (length == 0) return Status::OK();
+  const ObjectKeys keys(ws);
+  const std::string prefix = keys.chunkPrefix(info.bucket_id, info.version);
+  const std::string end = db::prefixEnd(prefix);
+  auto gone = [&] {
+    return notFound("object ", info.key, " was replaced or deleted while being read");
+  };
+  // The chunk holding `offset` is the one with the largest start <= offset.
+  db::ScanOptions back;
+  back.limit = 1;
+  back.reverse = true;
+  ASSIGN_OR_RETURN(auto first,
+                   engine_.scan(prefix, keys.chunk(info.bucket_id, info.version, offset + 1), back));
+  if (first.empty()) return gone();
+  std::string from = first.front().key;
+  uint64_t pos = offset;
+  const uint64_t stop = offset + length;
+  db::ScanOptions page;
+  page.limit = kReadPage;
+  while (pos < stop) {
+    ASSIGN_OR_RETURN(auto recs, engine_.scan(from, end, page));
+    if (recs.empty()) return gone();
+    for (const auto& kv : recs) {
+      const uint64_t start = readU64BE(std::string_view(kv.key).substr(prefix.size()));
+      ASSIGN_OR_RETURN(ChunkRec c, decodeChunk(kv.value));
+      if (start > pos) return corruption("object ", info.key, " has a hole in its chunk list");
+      const uint64_t chunk_end = start + c.length;
+      if (chunk_end <= pos) continue;
+      const uint64_t n = std::min(chunk_end, stop) - pos;
+      ASSIGN_OR_RETURN(std::string bytes, chunks_.read(ws, c.id, pos - start, n));
+      if (bytes.size() != n) {
+        return corruption("chunk ", c.id.hex(), " of object ", info.key, " is shorter than its reference");
+      }
+      RETURN_IF_ERROR(sink(bytes));
+      pos += n;
+      if (pos >= stop) break;
+    }
+    from = recs.back().key;
+    from.push_back('\0');
+  }
+  return Status::OK();
+}
+
+Status ObjectServiceImpl::deleteObject(std::string_view ws, std::string_view bucket,
+                                       std::string_view key) {
+  RETURN_IF_ERROR(fs::validateSpaceName("workspace", ws));
+  RETURN_IF_ERROR(validateBucketName(bucket));
+  RETURN_IF_ERROR(validateKey(key));
+  const ObjectKeys keys(ws);
+  return engine_.run([&](db::Transaction& txn) -> Status {
+    ASSIGN_OR_RETURN(BucketRec b, getBucket(txn, keys, bucket));
+    const std::string obj_key = keys.object(b.id, key);
+    ASSIGN_OR_RETURN(auto val, txn.get(obj_key));
+    if (!val) return Status::OK();
+    ASSIGN_OR_RETURN(ObjectInfo old, decodeObject(*val));
+    std::vector<fs::RefChange> refs;
+    RETURN_IF_ERROR(dropChunkList(txn, keys, b.id, old.version, refs));
+    RETURN_IF_ERROR(txn.del(obj_key));
+    return chunks_.changeReferences(txn, ws, refs);
+  });
+}
+
+Result<ObjectInfo> ObjectServiceImpl::copyObject(std::string_view ws, std::string_view src_bucket,
+                                                 std::string_view src_key,
+                                                 std::string_view dst_bucket,
+                                                 std::string_view dst_key,
+                                                 const std::optional<ObjectAttrs>& attrs) {
+  RETURN_IF_ERROR(fs::validateSpaceName("workspace", ws));
+  RETURN_IF_ERROR(validateBucketName(src_bucket));
+  RETURN_IF_ERROR(validateBucketName(dst_bucket));
+  RETURN_IF_ERROR(validateKey(src_key));
+  RETURN_IF_ERROR(validateKey(dst_key));
+  if (attrs) RETURN_IF_ERROR(checkAttrs(*attrs));
+  if (src_bucket == dst_bucket && src_key == dst_key && !attrs) {
+    return s3Error(Code::kInvalidArgument, "InvalidRequest",
+                   "copying an object onto itself requires the REPLACE metadata directive");
+  }
+  const ObjectKeys keys(ws);
+  ObjectInfo info;
+  RETURN_IF_ERROR(engine_.run([&](db::Transaction& txn) -> Status {
+    ASSIGN_OR_RETURN(BucketRec sb, getBucket(txn, keys, src_bucket));
+    ASSIGN_OR_RETURN(BucketRec db_rec, getBucket(txn, keys, dst_bucket));
+    ASSIGN_OR_RETURN(auto val, txn.get(keys.object(sb.id, src_key)));
+    if (!val) return s3Error(Code::kNotFound, "NoSuchKey", "no such key: ", src_key);
+    ASSIGN_OR_RETURN(ObjectInfo src, decodeObject(*val));
+    ASSIGN_OR_RETURN(auto chunks, readChunkList(txn, keys, sb.id, src.version));
+    info = src;
+    info.key = std::string(dst_key);
+    info.bucket_id = db_rec.id;
+    info.mtime_ns = nowNanos();
+    info.version = newVersion();
+    if (attrs) info.attrs = *attrs;
+    std::vector<fs::RefChange> refs;
+    RETURN_IF_ERROR(writeChunkList(txn, keys, db_rec.id, info.version, chunks, refs));
+    RETURN_IF_ERROR(replaceObject(txn, keys, db_rec.id, dst_key, info, refs));
+    return chunks_.changeReferences(txn, ws, refs);
+  }));
+  return info;
+}
+
+Status ObjectServiceImpl::setObjectPublic(std::string_view ws, std::string_view bucket,
+                                          std::string_view key, bool is_public) {
+  RETURN_IF_ERROR(fs::validateSpaceName("workspace", ws));
+  RETURN_IF_ERROR(validateBucketName(bucket));
+  RETURN_IF_ERROR(validateKey(key));
+  const ObjectKeys keys(ws);
+  return engine_.run([&](db::Transaction& txn) -> Status {
+    ASSIGN_OR_RETURN(BucketRec b, getBucket(txn, keys, bucket));
+    const std::string obj_key = keys.object(b.id, key);
+    ASSIGN_OR_RETURN(auto val, txn.get(obj_key));
+    if (!val) return s3Error(Code::kNotFound, "NoSuchKey", "no such key: ", key);
+    ASSIGN_OR_RETURN(ObjectInfo info, decodeObject(*val));
+    info.attrs.is_public = is_public;
+    return txn.put(obj_key, encodeObject(info));
+  });
+}
+
+}  // namespace strata::object
