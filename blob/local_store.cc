@@ -223,7 +223,7 @@ class LocalStore final : public Store {
 
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dfd && errno == ENOENT) {
-      RETURN_IF_ERROR(makeLeafDirs(ns, hex));
+      RETURN_IF_ERROR(makeLeafDirs(ns, hex, sync));
       dfd.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     }
     if (!dfd) return posixError("open directory", dir, errno);
@@ -344,14 +344,15 @@ class LocalStore final : public Store {
     return notFound("chunk ", id.hex(), " not found in namespace ", ns);
   }
 
-  // Creates DIR/<ns>/<xx>/<yy> as needed. Each directory created is made durable by syncing its
-  // parent, so a chunk renamed into it cannot vanish with its directory after a power loss.
-  Status makeLeafDirs(std::string_view ns, const std::string& hex) const {
+  // Creates DIR/<ns>/<xx>/<yy> as needed. With `sync`, each directory created is made durable
+  // by syncing its parent, so a chunk renamed into it cannot vanish with its directory after a
+  // power loss; putBatch passes false because its syncfs covers the new directories too.
+  Status makeLeafDirs(std::string_view ns, const std::string& hex, bool sync) const {
     std::string parent = root_;
     for (std::string part : {std::string(ns), hex.substr(0, 2), hex.substr(2, 2)}) {
       std::string path = parent + "/" + part;
       if (::mkdir(path.c_str(), 0755) == 0) {
-        RETURN_IF_ERROR(fsyncDir(parent));
+        if (sync) RETURN_IF_ERROR(fsyncDir(parent));
       } else if (errno != EEXIST) {
         return posixError("create directory", path, errno);
       }

@@ -1,6 +1,7 @@
 #include "db/engine.h"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -72,6 +73,40 @@ Status Engine::run(const std::function<Status(Transaction&)>& body, RunOptions o
                             " conflicting attempts: ", last.message());
   record(gave_up, started);
   return gave_up;
+}
+
+void WriteBatch::append(Op op, std::string_view key, std::string_view value) {
+  rep_.reserve(rep_.size() + 9 + key.size() + value.size());
+  rep_.push_back(static_cast<char>(op));
+  for (uint32_t n : {static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size())}) {
+    char b[4];
+    std::memcpy(b, &n, 4);
+    rep_.append(b, 4);
+  }
+  rep_.append(key);
+  rep_.append(value);
+  ++count_;
+}
+
+uint32_t WriteBatch::readU32(size_t at) const {
+  uint32_t n;
+  std::memcpy(&n, rep_.data() + at, 4);
+  return n;
+}
+
+Status Engine::write(const WriteBatch& batch, Durability durability) {
+  if (batch.empty()) return Status::OK();
+  // A transaction that only writes conflicts only on its write set; retried by run().
+  return run(
+      [&](Transaction& txn) -> Status {
+        Status s = Status::OK();
+        batch.forEach([&](WriteBatch::Op op, std::string_view key, std::string_view value) {
+          if (!s.ok()) return;
+          s = op == WriteBatch::Op::kPut ? txn.put(key, value) : txn.del(key);
+        });
+        return s;
+      },
+      {.durability = durability});
 }
 
 std::string prefixEnd(std::string_view prefix) {

@@ -12,6 +12,9 @@
 //   every writer of the range also writes (fs/ uses the parent directory's inode record).
 // - A committed transaction is durable: it survives kill -9 of the process (and, with
 //   Options::sync, a machine crash).
+// - Engine::write() applies a WriteBatch atomically without a transaction (no snapshot, no read
+//   set, never kConflict). A transaction that read or wrote one of the batch's keys and commits
+//   after the batch fails with kConflict, exactly as if the batch were a committed transaction.
 // - Engine and Transaction objects: Engine is thread-safe; one Transaction is used by one
 //   thread at a time.
 #pragma once
@@ -66,6 +69,49 @@ enum class Durability {
   kBuffered,
 };
 
+// Puts and deletes to apply together with Engine::write(): "blind" writes whose values do not
+// depend on anything read, so they need no snapshot and no conflict check. Later operations on
+// a key win over earlier ones. The operations are kept in one flat buffer, so a batch that is
+// clear()ed and refilled allocates nothing once warm.
+// Not thread-safe: one owner at a time.
+class WriteBatch {
+ public:
+  enum class Op : uint8_t { kPut = 1, kDelete = 2 };
+
+  void put(std::string_view key, std::string_view value) { append(Op::kPut, key, value); }
+  void del(std::string_view key) { append(Op::kDelete, key, {}); }
+  void clear() {
+    rep_.clear();
+    count_ = 0;
+  }
+  bool empty() const { return count_ == 0; }
+  size_t count() const { return count_; }
+  size_t bytes() const { return rep_.size(); }
+
+  // Calls fn(op, key, value) for every operation, in the order they were added.
+  template <class Fn>
+  void forEach(Fn&& fn) const {
+    size_t at = 0;
+    while (at < rep_.size()) {
+      Op op = static_cast<Op>(rep_[at]);
+      uint32_t klen = readU32(at + 1);
+      uint32_t vlen = readU32(at + 5);
+      at += 9;
+      std::string_view key(rep_.data() + at, klen);
+      std::string_view value(rep_.data() + at + klen, vlen);
+      at += klen + vlen;
+      fn(op, key, value);
+    }
+  }
+
+ private:
+  void append(Op op, std::string_view key, std::string_view value);
+  uint32_t readU32(size_t at) const;
+
+  std::string rep_;  // [u8 op][u32 key len][u32 value len][key][value] ...
+  size_t count_ = 0;
+};
+
 struct TxnOptions {
   Durability durability = Durability::kSync;
 };
@@ -82,10 +128,22 @@ class Engine {
   virtual std::unique_ptr<Transaction> begin(TxnOptions options) = 0;
   std::unique_ptr<Transaction> begin() { return begin(TxnOptions{}); }
 
+  // Makes every commit so far durable against a machine crash (fsyncs the write-ahead log).
+  // Lets a caller commit many kBuffered transactions and pay for one sync before it
+  // acknowledges them all (group commit).
+  virtual Status syncWal() = 0;
+
   // Non-transactional reads of the latest committed state (for hot read paths).
   virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
   virtual Result<std::vector<KeyValue>> scan(std::string_view begin, std::string_view end,
                                              ScanOptions options = {}) = 0;
+
+  // Applies every operation of `batch` atomically (all or nothing) with the given durability,
+  // without a transaction: no snapshot, no read set, never kConflict. Concurrent transactions
+  // that tracked one of the batch's keys see it as a conflicting commit. An empty batch is a
+  // no-op. The default runs the batch as one transaction; backends override it with their
+  // native batch write.
+  virtual Status write(const WriteBatch& batch, Durability durability = Durability::kSync);
 
   // Runs `body` in a fresh transaction and commits it. When `body` or commit() returns
   // kConflict the whole thing is re-run (with jittered backoff) up to max_attempts times.

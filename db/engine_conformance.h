@@ -408,6 +408,118 @@ TYPED_TEST_P(EngineConformance, DurableAcrossReopen) {
   EXPECT_EQ(this->get("after"), "reopen");
 }
 
+TYPED_TEST_P(EngineConformance, WriteBatchAppliesAllInOrder) {
+  this->put("gone", "x");
+  WriteBatch batch;
+  EXPECT_TRUE(batch.empty());
+  ASSERT_TRUE(this->engine_->write(batch).ok());  // an empty batch is a no-op
+  batch.put("a", "1");
+  batch.put("b", std::string("\0bin\xff", 5));
+  batch.put("a", "2");  // a later operation on a key wins
+  batch.del("gone");
+  batch.put("empty", "");
+  EXPECT_EQ(batch.count(), 5u);
+  ASSERT_TRUE(this->engine_->write(batch, Durability::kBuffered).ok());
+  EXPECT_EQ(this->get("a"), "2");
+  EXPECT_EQ(this->get("b"), std::string("\0bin\xff", 5));
+  EXPECT_EQ(this->get("gone"), "<absent>");
+  EXPECT_EQ(this->get("empty"), "");
+  // A cleared batch is empty and reusable.
+  batch.clear();
+  EXPECT_TRUE(batch.empty());
+  batch.del("a");
+  ASSERT_TRUE(this->engine_->write(batch).ok());
+  EXPECT_EQ(this->get("a"), "<absent>");
+}
+
+TYPED_TEST_P(EngineConformance, WriteBatchConflictsWithTrackedRead) {
+  // A read-modify-write transaction (an INCR) that read a key a batch then overwrote must fail:
+  // committing it would lose the batch's write.
+  this->put("counter", "1");
+  auto incr = this->engine_->begin();
+  ASSERT_EQ(incr->get("counter")->value_or(""), "1");
+  WriteBatch batch;
+  batch.put("counter", "100");
+  ASSERT_TRUE(this->engine_->write(batch, Durability::kBuffered).ok());
+  Status s = incr->put("counter", "2");
+  if (s.ok()) s = incr->commit();
+  EXPECT_EQ(s.code(), Code::kConflict) << s.toString();
+  EXPECT_EQ(this->get("counter"), "100");
+  // The same for a key that was absent when read, and for a key only in the write set.
+  auto create = this->engine_->begin();
+  ASSERT_FALSE(create->get("fresh")->has_value());
+  auto blind = this->engine_->begin();
+  ASSERT_TRUE(blind->put("other", "t").ok());
+  batch.clear();
+  batch.put("fresh", "batch");
+  batch.put("other", "batch");
+  ASSERT_TRUE(this->engine_->write(batch).ok());
+  s = create->put("fresh", "txn");
+  if (s.ok()) s = create->commit();
+  EXPECT_EQ(s.code(), Code::kConflict) << s.toString();
+  s = blind->commit();
+  EXPECT_EQ(s.code(), Code::kConflict) << s.toString();
+  EXPECT_EQ(this->get("fresh"), "batch");
+  EXPECT_EQ(this->get("other"), "batch");
+}
+
+TYPED_TEST_P(EngineConformance, WriteBatchLeavesUnrelatedTransactionsAlone) {
+  auto txn = this->engine_->begin();
+  ASSERT_FALSE(txn->get("mine")->has_value());
+  WriteBatch batch;
+  batch.put("theirs", "1");
+  ASSERT_TRUE(this->engine_->write(batch).ok());
+  ASSERT_TRUE(txn->put("mine", "1").ok());
+  Status s = txn->commit();
+  EXPECT_TRUE(s.ok()) << s.toString();
+  EXPECT_EQ(this->get("mine"), "1");
+  EXPECT_EQ(this->get("theirs"), "1");
+}
+
+TYPED_TEST_P(EngineConformance, ConcurrentBatchesAndIncrementsLoseNoIncrement) {
+  // Incrementing transactions read a marker that a concurrent writer keeps overwriting with
+  // batches, so they keep conflicting with batch writes: every conflict must be detected and
+  // retried (never a lost increment), and the batches must never undo an increment.
+  constexpr int kThreads = 4, kIncrements = 50;
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    WriteBatch batch;
+    for (int i = 0; !stop.load(); ++i) {
+      batch.clear();
+      batch.put("marker", std::to_string(i));
+      batch.put("w" + std::to_string(i % 10), "x");
+      ASSERT_TRUE(this->engine_->write(batch, Durability::kBuffered).ok());
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kIncrements; ++i) {
+        Status s = this->engine_->run([](Transaction& txn) -> Status {
+          ASSIGN_OR_RETURN(auto marker, txn.get("marker"));
+          ASSIGN_OR_RETURN(auto v, txn.get("n"));
+          int n = v ? std::stoi(*v) : 0;
+          return txn.put("n", std::to_string(n + 1));
+        }, {.max_attempts = 10000});
+        ASSERT_TRUE(s.ok()) << s.toString();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  stop = true;
+  writer.join();
+  EXPECT_EQ(this->get("n"), std::to_string(kThreads * kIncrements));
+}
+
+TYPED_TEST_P(EngineConformance, WriteBatchDurableAcrossReopen) {
+  WriteBatch batch;
+  for (int i = 0; i < 50; ++i) batch.put("b" + std::to_string(i), std::string(500, 'a' + i % 26));
+  ASSERT_TRUE(this->engine_->write(batch, Durability::kBuffered).ok());
+  this->reopen();
+  EXPECT_EQ(this->get("b0"), std::string(500, 'a'));
+  EXPECT_EQ(this->get("b49"), std::string(500, 'a' + 49 % 26));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(EngineConformance, GetPutDelete, LargeValue, BinaryKeysAreOrderedBytewise,
                             ScanRangesLimitsAndDirection, PrefixEnd, ReadYourWritesInsideTransaction,
                             ScanMergesOwnUncommittedWrites, SnapshotIsolation,
@@ -416,6 +528,10 @@ REGISTER_TYPED_TEST_SUITE_P(EngineConformance, GetPutDelete, LargeValue, BinaryK
                             RunRetriesAConflictAndSucceeds, RunGivesUpAfterMaxAttempts,
                             ErrorFromBodyAbortsWithoutCommitting, TransactionIsSpentAfterCommit,
                             ConcurrentIncrementsLoseNoUpdate, ConcurrentTransfersKeepTheTotal,
-                            DurableAcrossReopen);
+                            DurableAcrossReopen, WriteBatchAppliesAllInOrder,
+                            WriteBatchConflictsWithTrackedRead,
+                            WriteBatchLeavesUnrelatedTransactionsAlone,
+                            ConcurrentBatchesAndIncrementsLoseNoIncrement,
+                            WriteBatchDurableAcrossReopen);
 
 }  // namespace strata::db

@@ -11,6 +11,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
 #include <rocksdb/utilities/optimistic_transaction_db.h>
 #include <rocksdb/utilities/transaction.h>
 
@@ -177,6 +178,30 @@ class RocksDbEngine final : public Engine {
         std::unique_ptr<rocksdb::Transaction>(
             db_->BeginTransaction(buffered ? buffered_write_options_ : write_options_, txn_options_)),
         buffered ? &buffered_pending_ : nullptr);
+  }
+
+  Status write(const WriteBatch& batch, Durability durability) override {
+    if (batch.empty()) return Status::OK();
+    rocksdb::WriteBatch wb(batch.bytes() + 64 * batch.count());
+    rocksdb::Status s;
+    batch.forEach([&](WriteBatch::Op op, std::string_view key, std::string_view value) {
+      if (!s.ok()) return;
+      s = op == WriteBatch::Op::kPut ? wb.Put(slice(key), slice(value)) : wb.Delete(slice(key));
+    });
+    RETURN_IF_ERROR(fromRocks(s, "write batch"));
+    const bool buffered = durability == Durability::kBuffered && write_options_.sync;
+    // Written through the base DB: its sequence numbers are what optimistic transactions
+    // validate their read and write sets against, so a transaction that tracked one of these
+    // keys and commits later sees the conflict.
+    s = db_->GetBaseDB()->Write(buffered ? buffered_write_options_ : write_options_, &wb);
+    RETURN_IF_ERROR(fromRocks(s, "write batch"));
+    if (buffered) buffered_pending_.store(true, std::memory_order_relaxed);
+    return Status::OK();
+  }
+
+  Status syncWal() override {
+    buffered_pending_ = false;
+    return fromRocks(db_->SyncWAL(), "sync write-ahead log");
   }
 
   Result<std::optional<std::string>> get(std::string_view key) override {

@@ -24,15 +24,18 @@ Status FileSystemImpl::runTxn(const std::function<Status(MetaTxn&)>& body) {
   });
 }
 
-Result<Attr> FileSystemImpl::runTxnAttr(const std::function<Result<InodeRec*>(MetaTxn&)>& body) {
+Result<Attr> FileSystemImpl::runTxnAttr(const std::function<Result<InodeRec*>(MetaTxn&)>& body,
+                                        db::Durability durability) {
   Attr out;
-  RETURN_IF_ERROR(engine_.run([&](db::Transaction& t) -> Status {
-    MetaTxn m(t, keys_, ws_keys_, store_, nowNanos());
-    ASSIGN_OR_RETURN(InodeRec * rec, body(m));
-    RETURN_IF_ERROR(m.finish());
-    out = rec->attr;  // after finish(): carries the committed version
-    return Status::OK();
-  }));
+  RETURN_IF_ERROR(engine_.run(
+      [&](db::Transaction& t) -> Status {
+        MetaTxn m(t, keys_, ws_keys_, store_, nowNanos());
+        ASSIGN_OR_RETURN(InodeRec * rec, body(m));
+        RETURN_IF_ERROR(m.finish());
+        out = rec->attr;  // after finish(): carries the committed version
+        return Status::OK();
+      },
+      {.durability = durability}));
   return out;
 }
 

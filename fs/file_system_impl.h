@@ -71,7 +71,8 @@ class FileSystemImpl final : public FileSystem {
   // Runs `body` in a MetaTxn transaction (retried on conflict) and commits it.
   Status runTxn(const std::function<Status(MetaTxn&)>& body);
   // Same, for bodies that yield an inode; returns its attributes as committed.
-  Result<Attr> runTxnAttr(const std::function<Result<InodeRec*>(MetaTxn&)>& body);
+  Result<Attr> runTxnAttr(const std::function<Result<InodeRec*>(MetaTxn&)>& body,
+                          db::Durability durability = db::Durability::kSync);
 
   // --- transaction bodies shared by inode- and path-level calls ---
   // Creates `name` in `parent` (kAlreadyExists when taken).

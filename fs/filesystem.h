@@ -40,6 +40,9 @@ struct FileContent {
   // commitChunks only: cut the file to this size before applying `chunks` (a truncate that
   // a writer did locally, committed atomically with the bytes written after it).
   std::optional<uint64_t> truncate_to;
+  // Commit without syncing the metadata log: the caller commits many files and then calls
+  // FileSystemService::sync() once before it acknowledges any of them (group commit).
+  bool defer_sync = false;
 };
 
 class FileSystem {
@@ -107,6 +110,8 @@ class FileSystemService {
   virtual Result<std::shared_ptr<FileSystem>> open(std::string_view workspace,
                                                    std::string_view name) = 0;
   virtual ChunkManager& chunks() = 0;
+  // Makes every change committed so far durable (see FileContent::defer_sync).
+  virtual Status sync() = 0;
   // Namespace + chunk consistency of every file system on the engine (fs/fsck.h lists the
   // checks). Meant for a quiet system: `strata server fsck`.
   virtual Result<FsckReport> fsck() = 0;

@@ -116,7 +116,7 @@ Result<Attr> FileSystemImpl::commitFile(std::string_view path, const FileContent
     }
     RETURN_IF_ERROR(writeContent(m, rec, content, true));
     return rec;
-  });
+  }, content.defer_sync ? db::Durability::kBuffered : db::Durability::kSync);
 }
 
 Status FileSystemImpl::remove(std::string_view path, bool recursive) {
@@ -133,6 +133,9 @@ Status FileSystemImpl::remove(std::string_view path, bool recursive) {
       dir = e->ino;
       return rmdirIn(m, parent, parts.back());
     });
+    if (st.code() == Code::kNotEmpty && !recursive) {
+      return notEmpty("directory not empty: ", path, " (remove it recursively to delete its contents)");
+    }
     if (st.code() != Code::kNotEmpty || !recursive || attempt >= 8) return st;
     // Children first, in bounded transactions; then try the directory again (new entries
     // created meanwhile by others are removed by the next round).

@@ -95,6 +95,8 @@ class FileSystemServiceImpl final : public FileSystemService {
 
   ChunkManager& chunks() override { return chunks_; }
 
+  Status sync() override { return engine_.syncWal(); }
+
   Result<FsckReport> fsck() override { return chunks_.fsck(); }
 
  private:

@@ -144,12 +144,18 @@ Status KvService::namespaceExists(std::string_view ws, std::string_view name) {
 Status KvService::deleteNamespace(std::string_view ws, std::string_view name) {
   RETURN_IF_ERROR(checkNamespaceName(name));
   uint64_t id = 0;
-  RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
-    ASSIGN_OR_RETURN(id, namespaceId(txn, ws, name));
-    RETURN_IF_ERROR(txn.del(records::namespaceKey(ws, name)));
-    // Remembered until every key is gone, so a crash mid-purge is finished by purgeExpired.
-    return txn.put(records::purgeKey(ws, id), "");
-  }));
+  {
+    // Exclusive: no grouped write is between its namespace check and its commit now, and
+    // every later one sees the new epoch and checks the namespace again.
+    std::unique_lock lock(delete_mu_);
+    RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
+      ASSIGN_OR_RETURN(id, namespaceId(txn, ws, name));
+      RETURN_IF_ERROR(txn.del(records::namespaceKey(ws, name)));
+      // Remembered until every key is gone, so a crash mid-purge is finished by purgeExpired.
+      return txn.put(records::purgeKey(ws, id), "");
+    }));
+    epoch_.fetch_add(1, std::memory_order_acq_rel);
+  }
   const std::string prefix = records::dataPrefix(ws, id);
   const std::string end = db::prefixEnd(prefix);
   while (true) {
@@ -169,6 +175,42 @@ Result<std::optional<Entry>> KvService::get(std::string_view ws, std::string_vie
   RETURN_IF_ERROR(checkKey(key));
   ASSIGN_OR_RETURN(uint64_t id, namespaceIdNow(engine_, ws, ns));
   ASSIGN_OR_RETURN(auto raw, engine_.get(records::dataKey(ws, id, key)));
+  if (!raw) return std::optional<Entry>();
+  ASSIGN_OR_RETURN(auto rec, records::decodeValue(*raw));
+  if (!isLive(rec, nowMs())) return std::optional<Entry>();
+  return std::optional<Entry>(Entry{std::move(rec.value), rec.expire_at_ms});
+}
+
+Result<NamespaceRef> KvService::resolveNamespace(std::string_view ws, std::string_view name) {
+  RETURN_IF_ERROR(checkNamespaceName(name));
+  NamespaceRef ref;
+  ref.ws = std::string(ws);
+  ref.name = std::string(name);
+  ref.epoch = 0;  // forces the first refresh
+  RETURN_IF_ERROR(refresh(ref));
+  return ref;
+}
+
+Status KvService::refresh(NamespaceRef& ns) {
+  const uint64_t epoch = epoch_.load(std::memory_order_acquire);
+  if (ns.epoch == epoch) return Status::OK();
+  // Read after loading the epoch: a deletion after this point bumps it again.
+  ASSIGN_OR_RETURN(uint64_t id, namespaceIdNow(engine_, ns.ws, ns.name));
+  if (id != ns.id || ns.data_prefix.empty()) {
+    ns.id = id;
+    ns.data_prefix = records::dataPrefix(ns.ws, id);
+  }
+  ns.epoch = epoch;
+  return Status::OK();
+}
+
+Result<std::optional<Entry>> KvService::get(NamespaceRef& ns, std::string_view key) {
+  RETURN_IF_ERROR(checkKey(key));
+  RETURN_IF_ERROR(refresh(ns));
+  thread_local std::string data_key;
+  data_key.assign(ns.data_prefix);
+  data_key.append(key);
+  ASSIGN_OR_RETURN(auto raw, engine_.get(data_key));
   if (!raw) return std::optional<Entry>();
   ASSIGN_OR_RETURN(auto rec, records::decodeValue(*raw));
   if (!isLive(rec, nowMs())) return std::optional<Entry>();

@@ -6,11 +6,16 @@
 // Expiry: an expired key behaves as absent for every read from the moment it expires (reads
 // check the expiry time); a background sweep (purgeExpired) deletes expired records later.
 //
-// Thread-safe; every mutation is one db transaction (retried on conflict by Engine::run).
+// Thread-safe; every mutation is one db transaction (retried on conflict by Engine::run),
+// except the grouped writes of kv::WriteGroup (kv/write_group.h), the hot path of RESP.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,6 +69,19 @@ struct KeyPage {
   std::string next_cursor;  // "" when complete; else pass back to continue after this key
 };
 
+// A namespace resolved once, for the hot paths a RESP connection uses on every command (it
+// resolves at AUTH instead of reading the namespace record per command). When any namespace
+// of the service has been deleted since, the hot paths resolve it again by name first, and
+// fail with kNotFound once it is gone (ids are never reused, so a namespace deleted and
+// created again is a new id with no old keys). Owned by its connection; not thread-safe.
+struct NamespaceRef {
+  std::string ws;
+  std::string name;
+  uint64_t id = 0;
+  uint64_t epoch = 0;       // KvService's namespace-deletion epoch when last resolved
+  std::string data_prefix;  // where this namespace's value records start
+};
+
 // Time-to-live answers as Redis gives them.
 constexpr int64_t kTtlMissing = -2;
 constexpr int64_t kTtlNone = -1;
@@ -112,12 +130,36 @@ class KvService {
   // Deletes up to `limit` records that expired before `now_ms`; returns how many.
   Result<uint64_t> purgeExpired(int64_t now_ms, size_t limit);
 
+  // --- hot paths on a resolved namespace (RESP) ---
+  Result<NamespaceRef> resolveNamespace(std::string_view ws, std::string_view name);
+  // As get() above, without reading the namespace record.
+  Result<std::optional<Entry>> get(NamespaceRef& ns, std::string_view key);
+
  private:
+  friend class WriteGroup;
+  static constexpr size_t kKeyLockStripes = 1024;
+
+  // Re-resolves `ns` when a namespace was deleted since it was resolved; kNotFound when gone.
+  Status refresh(NamespaceRef& ns);
+  std::mutex& keyLock(size_t stripe) { return key_locks_[stripe]; }
+
+
   // Runs a mutation in a transaction with the configured durability.
   Status write(const std::function<Status(db::Transaction&)>& body);
 
   db::Engine& engine_;
   KvOptions options_;
+
+  // Bumped (under delete_mu_ held exclusively) whenever a namespace is deleted, so resolved
+  // NamespaceRefs know to check theirs. Grouped writes hold delete_mu_ shared while they
+  // check their namespaces and commit, so no grouped write lands in a namespace after its
+  // deletion committed (where the purge would never find it).
+  std::atomic<uint64_t> epoch_{1};
+  std::shared_mutex delete_mu_;
+  // Striped in-process locks on the data keys a WriteGroup is committing: groups of
+  // different I/O threads that touch the same keys take turns instead of failing each
+  // other's optimistic transactions.
+  std::array<std::mutex, kKeyLockStripes> key_locks_;
 };
 
 // Limits, checked before anything is read or written.

@@ -11,6 +11,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -37,6 +38,11 @@ void replyStatus(fuse_req_t req, const Status& st) {
 struct FileHandle {
   std::shared_ptr<FileNode> node;
   uint64_t ino = 0;  // server inode
+  // flock locks belong to the open file description, i.e. to this handle: its address is the
+  // lock owner. (The kernel's lock_owner for flock is a struct file address, which can be
+  // reused by a new open before the asynchronous release of the old one reaches us; that
+  // release would then unlock the new file's lock.)
+  std::atomic<bool> flock_held{false};
 };
 
 FileHandle* fileOf(fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
@@ -392,10 +398,10 @@ void opRelease(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   // Pages written through a shared mapping after the last close arrive before release.
   Status st = h->node->flush();
   if (!st.ok()) spdlog::error("flush of inode {} at release failed: {}", h->ino, st.toString());
-  if (fi->flock_release) {
+  if (h->flock_held.load()) {
     LockSpec spec;
     spec.session = s.sessionId();
-    spec.owner = fi->lock_owner;
+    spec.owner = fi->fh;
     spec.kind = LockKind::kFlock;
     spec.type = LockType::kUnlock;
     s.meta().lock(h->ino, spec).status().ignoreError();
@@ -567,12 +573,14 @@ void doLock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, LockSpec spec, b
   StrataFs& s = self(req);
   const uint64_t sino = s.toServer(ino);
   spec.session = s.sessionId();
-  spec.owner = fi->lock_owner;
+  spec.owner = spec.kind == LockKind::kFlock ? fi->fh : fi->lock_owner;
+  FileHandle* h = fileOf(fi);
   if (spec.type == LockType::kUnlock) {
     // Releasing a lock publishes what was written under it first.
-    Status st = fileOf(fi)->node->flush();
+    Status st = h->node->flush();
     if (!st.ok()) return replyStatus(req, st);
     auto r = s.meta().lock(sino, spec);
+    if (r.ok() && spec.kind == LockKind::kFlock) h->flock_held = false;
     return replyStatus(req, r.status());
   }
   auto delay = std::chrono::milliseconds(5);
@@ -586,6 +594,7 @@ void doLock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, LockSpec spec, b
     delay = std::min(delay * 2, std::chrono::milliseconds(100));
   }
   if (spec.kind == LockKind::kPosix) s.notePosixOwner(sino, spec.owner);
+  if (spec.kind == LockKind::kFlock) h->flock_held = true;
   revalidateAfterLock(s, ino, sino);
   fuse_reply_err(req, 0);
 }

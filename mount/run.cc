@@ -79,10 +79,11 @@ std::string defaultCacheDir(const std::string& fs) {
 std::string pidFilePath(const std::string& mountpoint) {
   std::string dir = ::geteuid() == 0 ? "/run/strata" : envOr("XDG_RUNTIME_DIR", "/tmp/strata-" + std::to_string(::geteuid()));
   if (::geteuid() != 0 && std::getenv("XDG_RUNTIME_DIR")) dir += "/strata";
+  // Lexical only: touching the mountpoint could block on the mount itself.
   std::error_code ec;
-  std::string canonical = sfs::weakly_canonical(mountpoint, ec).string();
-  if (ec) canonical = mountpoint;
-  return dir + "/mount-" + Sha256::of(canonical).hex().substr(0, 16) + ".pid";
+  std::string normal = sfs::absolute(mountpoint, ec).lexically_normal().string();
+  while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
+  return dir + "/mount-" + Sha256::of(normal).hex().substr(0, 16) + ".pid";
 }
 
 int runMount(const MountOptions& o) {
@@ -135,13 +136,13 @@ int runMount(const MountOptions& o) {
                o.config.subdir == "/" ? "" : (":" + o.config.subdir).c_str(), mountpoint.c_str());
   std::fflush(stderr);
   // Threads start only after the fork of fuse_daemonize (a fork keeps only the calling thread).
+  const std::string pid_file = pidFilePath(mountpoint);
   fuse_daemonize(o.foreground ? 1 : 0);
   if (!o.foreground && !o.log_file.empty()) {
     if (std::freopen(o.log_file.c_str(), "a", stderr) == nullptr) {
       // Nowhere to log; keep running.
     }
   }
-  const std::string pid_file = pidFilePath(mountpoint);
   writePidFile(pid_file);
   strata.start(se);
   spdlog::info("serving strata:{} at {} (pid {})", o.config.fs, mountpoint, ::getpid());
@@ -163,8 +164,8 @@ int runMount(const MountOptions& o) {
 
 int runUmount(const std::string& mountpoint_arg) {
   std::error_code ec;
-  std::string mountpoint = sfs::weakly_canonical(mountpoint_arg, ec).string();
-  if (ec) mountpoint = mountpoint_arg;
+  std::string mountpoint = sfs::absolute(mountpoint_arg, ec).lexically_normal().string();
+  while (mountpoint.size() > 1 && mountpoint.back() == '/') mountpoint.pop_back();
   const std::string pid_file = pidFilePath(mountpoint);
   pid_t pid = 0;
   {

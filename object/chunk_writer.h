@@ -2,11 +2,12 @@
 //
 // The body is cut into 4 MiB chunks as it arrives; each chunk is hashed (its SHA-256 is its
 // id), pinned under one ChunkManager upload, and stored unless the workspace already has it
-// (dedup). The whole body is MD5-hashed on the way for the ETag. At most one chunk is in
-// memory. The pins keep the chunks from the collector until the caller's transaction has
-// added references; release() (or the destructor) then drops them. A writer killed midway
-// leaves only pinned chunks without references, which the collector removes after the pins
-// expire.
+// (dedup). The whole body is MD5-hashed on the way for the ETag. Two chunk buffers: the next
+// chunk is read from the client while the previous one is hashed and stored on a helper
+// thread (at most 8 MiB per put). The pins keep the chunks from the collector until the
+// caller's transaction has added references; release() (or the destructor) then drops them.
+// A writer killed midway leaves only pinned chunks without references, which the collector
+// removes after the pins expire.
 //
 // Not thread-safe: one writer per request.
 #pragma once

@@ -421,6 +421,42 @@ Status QueueService::ack(std::string_view ws, std::string_view name, std::string
   });
 }
 
+Result<std::vector<Status>> QueueService::ackBatch(std::string_view ws, std::string_view name,
+                                                   const std::vector<std::string>& receipts) {
+  if (receipts.empty() || receipts.size() > kMaxBatch) return invalidArgument("a batch holds 1 to 100 receipts");
+  std::vector<Status> results;
+  RETURN_IF_ERROR(impl_->write([&](Transaction& txn) -> Status {
+    results.assign(receipts.size(), Status::OK());
+    ASSIGN_OR_RETURN(auto q, readQueue(txn, ws, name));
+    int64_t acked = 0;
+    for (size_t i = 0; i < receipts.size(); ++i) {
+      auto r = parseReceipt(receipts[i]);
+      if (!r.ok()) {
+        results[i] = r.status();
+        continue;
+      }
+      std::string mkey = records::messageKey(ws, q.id, r->seq);
+      ASSIGN_OR_RETURN(auto raw, txn.get(mkey));
+      if (!raw) {
+        results[i] = notFound("receipt handle is stale or unknown");
+        continue;
+      }
+      ASSIGN_OR_RETURN(auto m, records::decodeMessage(*raw));
+      if (m.state != State::kInFlight || m.nonce != r->nonce) {
+        results[i] = notFound("receipt handle is stale or unknown");
+        continue;
+      }
+      // Deleted within this transaction: a receipt given twice in one batch fails the second time.
+      RETURN_IF_ERROR(txn.del(mkey));
+      RETURN_IF_ERROR(txn.del(records::inflightKey(ws, q.id, m.visible_at_ms, r->seq)));
+      ++acked;
+    }
+    if (acked == 0) return Status::OK();
+    return addCounters(txn, ws, q.id, 0, -acked);
+  }));
+  return results;
+}
+
 Status QueueService::changeVisibility(std::string_view ws, std::string_view name, std::string_view receipt,
                                       int64_t visibility_ms) {
   RETURN_IF_ERROR(checkVisibility(visibility_ms));

@@ -78,6 +78,11 @@ class QueueService {
   Result<std::vector<Message>> receive(std::string_view ws, std::string_view name, size_t max,
                                        int64_t visibility_ms, int64_t wait_ms);
   Status ack(std::string_view ws, std::string_view name, std::string_view receipt);
+  // Acks up to 100 receipts in one transaction (as SQS DeleteMessageBatch): the result has one
+  // Status per receipt, in order; a stale or unknown receipt fails alone (kNotFound) while
+  // the others are acked. kNotFound for an unknown queue, kInvalidArgument for a bad batch.
+  Result<std::vector<Status>> ackBatch(std::string_view ws, std::string_view name,
+                                       const std::vector<std::string>& receipts);
   Status changeVisibility(std::string_view ws, std::string_view name, std::string_view receipt,
                           int64_t visibility_ms);
   Result<std::optional<Message>> receiveAndDelete(std::string_view ws, std::string_view name,

@@ -182,5 +182,34 @@ TEST_F(QueueServiceTest, SentMessagesSurviveReopen) {
   EXPECT_EQ((*got)->body, "durable");
 }
 
+TEST_F(QueueServiceTest, AckBatchAcksValidReceiptsAndReportsStaleOnes) {
+  ASSERT_TRUE(q_->create("default", "jobs").ok());
+  ASSERT_TRUE(q_->sendBatch("default", "jobs", {"a", "b", "c", "d"}).ok());
+  auto got = q_->receive("default", "jobs", 3, 30000, 0);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 3u);
+  // a: acked; b: acked twice in one batch (the second fails); stale and malformed receipts fail
+  // alone; c stays in flight.
+  std::vector<std::string> receipts = {(*got)[0].receipt, (*got)[1].receipt, (*got)[1].receipt,
+                                       std::string(32, '0'), "not-a-receipt"};
+  auto results = q_->ackBatch("default", "jobs", receipts);
+  ASSERT_TRUE(results.ok()) << results.status().toString();
+  ASSERT_EQ(results->size(), 5u);
+  EXPECT_TRUE((*results)[0].ok());
+  EXPECT_TRUE((*results)[1].ok());
+  EXPECT_EQ((*results)[2].code(), Code::kNotFound);
+  EXPECT_EQ((*results)[3].code(), Code::kNotFound);
+  EXPECT_EQ((*results)[4].code(), Code::kNotFound);
+  EXPECT_EQ(len("jobs").visible, 1u);
+  EXPECT_EQ(len("jobs").in_flight, 1u);
+  // The remaining receipt still acks; limits and unknown queues are refused whole.
+  EXPECT_TRUE((*q_->ackBatch("default", "jobs", {(*got)[2].receipt}))[0].ok());
+  EXPECT_EQ(len("jobs").in_flight, 0u);
+  EXPECT_EQ(q_->ackBatch("default", "jobs", {}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(q_->ackBatch("default", "jobs", std::vector<std::string>(101, "x")).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(q_->ackBatch("default", "nope", {"x"}).status().code(), Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace strata::queue

@@ -17,6 +17,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # end-to-end tests (Debian's python3, not a pyenv one), the FUSE runtime, Redis clients for RESP
   python3 python3-pytest python3-requests fuse3 redis-tools python3-redis
+  # S3 clients for the object-storage end-to-end tests
+  python3-boto3 s3cmd rclone
   # benchmarks and the tools tests call
   rsync fio procps curl coreutils
 )

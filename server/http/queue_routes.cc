@@ -126,6 +126,29 @@ void addQueueRoutes(Router& router, queue::QueueService& queues) {
                RETURN_IF_ERROR(queues.ack(call.workspace(), call.param("q"), call.param("receipt")));
                return replyJson(call, 200, {{"acked", true}});
              });
+  router.add("POST", "/api/v1/queues/{q}/ack", "queues.ack_batch", Access::kWrite, kJsonBodyLimit,
+             [&queues](Call& call) -> Status {
+               ASSIGN_OR_RETURN(json req, readJsonObject(call));
+               if (!req.contains("receipts") || !req["receipts"].is_array()) {
+                 return invalidArgument("receipts must be an array of receipt handles");
+               }
+               std::vector<std::string> receipts;
+               for (const auto& r : req["receipts"]) {
+                 if (!r.is_string()) return invalidArgument("each receipt must be a string");
+                 receipts.push_back(r.get<std::string>());
+               }
+               ASSIGN_OR_RETURN(auto results, queues.ackBatch(call.workspace(), call.param("q"), receipts));
+               json failed = json::array();
+               size_t acked = 0;
+               for (size_t i = 0; i < results.size(); ++i) {
+                 if (results[i].ok()) {
+                   ++acked;
+                 } else {
+                   failed.push_back({{"receipt", receipts[i]}, {"error", results[i].message()}});
+                 }
+               }
+               return replyJson(call, 200, {{"acked", acked}, {"failed", failed}});
+             });
   router.add("POST", "/api/v1/queues/{q}/visibility", "queues.visibility", Access::kWrite, kJsonBodyLimit,
              [&queues](Call& call) -> Status {
                ASSIGN_OR_RETURN(json req, readJsonObject(call));

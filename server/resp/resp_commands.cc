@@ -1,27 +1,29 @@
 #include "server/resp/resp_commands.h"
 
-#include <algorithm>
 #include <charconv>
 #include <unordered_map>
 
 namespace strata::server::resp {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+// Longer than every command name: anything longer is unknown without a lookup.
+constexpr size_t kMaxNameBytes = 32;
 
-const std::unordered_map<std::string, const CommandSpec*>& table() {
+const std::unordered_map<std::string_view, const CommandSpec*>& table() {
   static const auto* t = [] {
-    auto* m = new std::unordered_map<std::string, const CommandSpec*>();
+    // Keys view the specs' static names.
+    auto* m = new std::unordered_map<std::string_view, const CommandSpec*>();
     for (const auto* list : {&keyCommands(), &connectionCommands()}) {
-      for (const auto& spec : *list) (*m)[std::string(spec.name)] = &spec;
+      for (const auto& spec : *list) (*m)[spec.name] = &spec;
     }
     return m;
   }();
   return *t;
+}
+
+bool arityOk(const CommandSpec& spec, size_t args) {
+  const int n = static_cast<int>(args);
+  return !((spec.arity > 0 && n != spec.arity) || (spec.arity < 0 && n < -spec.arity));
 }
 
 void unknownCommand(const Command& args, ReplyWriter& reply) {
@@ -54,16 +56,43 @@ void replyStatus(ReplyWriter& reply, const Status& status) {
   }
 }
 
-void execute(const RespDeps& deps, Session& session, const Command& args, ReplyWriter& reply) {
+const CommandSpec* findCommand(std::string_view name) {
+  if (name.size() > kMaxNameBytes) return nullptr;
+  char buf[kMaxNameBytes];
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
   const auto& t = table();
-  auto it = t.find(lower(args[0]));
-  if (it == t.end()) {
+  auto it = t.find(std::string_view(buf, name.size()));
+  return it == t.end() ? nullptr : it->second;
+}
+
+bool tryQueue(const RespDeps& deps, Session& session, const Command& args, ReplyWriter& reply,
+              kv::WriteGroup& group) {
+  const CommandSpec* spec = findCommand(args[0]);
+  if (spec == nullptr || spec->queue == nullptr || !arityOk(*spec, args.size())) return false;
+  if (spec->needs_auth && !session.principal) return false;
+  if (spec->write && session.principal && session.principal->read_only) return false;
+  CommandContext ctx{deps, session, args, reply, &group};
+  return spec->queue(ctx);
+}
+
+void replyQueued(ReplyWriter& reply, const kv::WriteGroup& group, size_t i) {
+  const auto& outcome = group.outcome(i);
+  if (!outcome.status.ok()) return replyStatus(reply, outcome.status);
+  if (group.kind(i) == kv::WriteGroup::Kind::kIncr) return reply.integer(outcome.integer);
+  reply.simple("OK");
+}
+
+void execute(const RespDeps& deps, Session& session, const Command& args, ReplyWriter& reply) {
+  const CommandSpec* found = findCommand(args[0]);
+  if (found == nullptr) {
     unknownCommand(args, reply);
     return;
   }
-  const CommandSpec& spec = *it->second;
-  const int n = static_cast<int>(args.size());
-  if ((spec.arity > 0 && n != spec.arity) || (spec.arity < 0 && n < -spec.arity)) {
+  const CommandSpec& spec = *found;
+  if (!arityOk(spec, args.size())) {
     reply.error("ERR wrong number of arguments for '" + std::string(spec.name) + "' command");
     return;
   }

@@ -21,8 +21,9 @@ bool authenticate(CommandContext& c, const std::string& ns, const std::string& t
     c.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
     return false;
   }
-  Status exists = c.deps.kv.namespaceExists(principal->workspace, ns);
-  if (!exists.ok()) {
+  auto ref = c.deps.kv.resolveNamespace(principal->workspace, ns);
+  if (!ref.ok()) {
+    const Status& exists = ref.status();
     if (exists.code() == Code::kNotFound || exists.code() == Code::kInvalidArgument) {
       c.reply.error("WRONGPASS no key-value namespace '" + ns + "' (create it with `strata kv ns create " + ns + "`)");
     } else {
@@ -32,6 +33,7 @@ bool authenticate(CommandContext& c, const std::string& ns, const std::string& t
   }
   c.session.principal = std::move(principal).value();
   c.session.ns = ns;
+  c.session.nsref = std::move(ref).value();
   return true;
 }
 

@@ -26,7 +26,7 @@ std::vector<std::string> tail(const Command& args, size_t from, size_t step = 1)
 }
 
 void cmdGet(CommandContext& c) {
-  auto r = kvOf(c).get(ws(c), ns(c), c.args[1]);
+  auto r = kvOf(c).get(c.session.nsref, c.args[1]);
   if (!r.ok()) return replyStatus(c.reply, r.status());
   if (!*r) return c.reply.null();
   c.reply.bulk((*r)->value);
@@ -78,6 +78,14 @@ void cmdSet(CommandContext& c) {
   c.reply.simple("OK");
 }
 
+// Plain SET (no options) is a blind write: grouped. Every option needs the old value or
+// extra parsing and runs alone.
+bool queueSet(CommandContext& c) {
+  if (c.args.size() != 3) return false;
+  c.group->set(c.session.nsref, c.args[1], c.args[2]);
+  return true;
+}
+
 void cmdSetnx(CommandContext& c) {
   auto r = kvOf(c).set(ws(c), ns(c), c.args[1], c.args[2], {.condition = kv::SetCondition::kIfAbsent});
   if (!r.ok()) return replyStatus(c.reply, r.status());
@@ -115,6 +123,11 @@ void msetImpl(CommandContext& c, bool nx) {
   c.reply.simple("OK");
 }
 void cmdMset(CommandContext& c) { msetImpl(c, false); }
+bool queueMset(CommandContext& c) {
+  if (c.args.size() % 2 == 0) return false;  // odd pairs: the error path replies
+  c.group->mset(c.session.nsref, c.args.data() + 1, c.args.size() - 1);
+  return true;
+}
 void cmdMsetnx(CommandContext& c) { msetImpl(c, true); }
 
 void cmdGetdel(CommandContext& c) {
@@ -134,6 +147,26 @@ void cmdIncrby(CommandContext& c) {
   int64_t d;
   if (!parseInt(c.args[2], d)) return c.reply.error("ERR value is not an integer or out of range");
   incrImpl(c, d);
+}
+bool queueIncr(CommandContext& c) {
+  c.group->incrBy(c.session.nsref, c.args[1], 1);
+  return true;
+}
+bool queueDecr(CommandContext& c) {
+  c.group->incrBy(c.session.nsref, c.args[1], -1);
+  return true;
+}
+bool queueIncrby(CommandContext& c) {
+  int64_t d;
+  if (!parseInt(c.args[2], d)) return false;
+  c.group->incrBy(c.session.nsref, c.args[1], d);
+  return true;
+}
+bool queueDecrby(CommandContext& c) {
+  int64_t d;
+  if (!parseInt(c.args[2], d) || d == INT64_MIN) return false;
+  c.group->incrBy(c.session.nsref, c.args[1], -d);
+  return true;
 }
 void cmdDecrby(CommandContext& c) {
   int64_t d;
@@ -289,19 +322,19 @@ void cmdDbsize(CommandContext& c) {
 const std::vector<CommandSpec>& keyCommands() {
   static const std::vector<CommandSpec> specs = {
       {"get", 2, false, true, cmdGet},
-      {"set", -3, true, true, cmdSet},
+      {"set", -3, true, true, cmdSet, queueSet},
       {"setnx", 3, true, true, cmdSetnx},
       {"del", -2, true, true, cmdDel},
       {"unlink", -2, true, true, cmdDel},
       {"exists", -2, false, true, cmdExists},
       {"mget", -2, false, true, cmdMget},
-      {"mset", -3, true, true, cmdMset},
+      {"mset", -3, true, true, cmdMset, queueMset},
       {"msetnx", -3, true, true, cmdMsetnx},
       {"getdel", 2, true, true, cmdGetdel},
-      {"incr", 2, true, true, cmdIncr},
-      {"decr", 2, true, true, cmdDecr},
-      {"incrby", 3, true, true, cmdIncrby},
-      {"decrby", 3, true, true, cmdDecrby},
+      {"incr", 2, true, true, cmdIncr, queueIncr},
+      {"decr", 2, true, true, cmdDecr, queueDecr},
+      {"incrby", 3, true, true, cmdIncrby, queueIncrby},
+      {"decrby", 3, true, true, cmdDecrby, queueDecrby},
       {"append", 3, true, true, cmdAppend},
       {"strlen", 2, false, true, cmdStrlen},
       {"expire", -3, true, true, cmdExpire},

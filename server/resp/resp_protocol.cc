@@ -26,64 +26,82 @@ void RequestParser::compact() {
 }
 
 std::optional<Command> RequestParser::next() {
-  if (!error_.empty() || pos_ >= buffer_.size()) {
-    compact();
-    return std::nullopt;
-  }
-  if (buffer_[pos_] != '*') return parseInline();
-
-  size_t at = pos_;
-  size_t end = lineEnd(at);
-  if (end == std::string::npos) {
-    if (buffer_.size() - at > 64) error_ = "Protocol error: invalid multibulk length";
-    return std::nullopt;
-  }
-  int64_t count = 0;
-  if (!parseLength(std::string_view(buffer_).substr(at + 1, end - at - 1), count) ||
-      count > static_cast<int64_t>(kMaxArgs)) {
-    error_ = "Protocol error: invalid multibulk length";
-    return std::nullopt;
-  }
-  at = end + 2;
   Command cmd;
-  if (count > 0) cmd.reserve(static_cast<size_t>(std::min<int64_t>(count, 1024)));
-  for (int64_t i = 0; i < count; ++i) {
-    if (at >= buffer_.size()) return std::nullopt;
-    if (buffer_[at] != '$') {
-      error_ = std::string("Protocol error: expected '$', got '") + buffer_[at] + "'";
-      return std::nullopt;
-    }
-    end = lineEnd(at);
-    if (end == std::string::npos) {
-      if (buffer_.size() - at > 64) error_ = "Protocol error: invalid bulk length";
-      return std::nullopt;
-    }
-    int64_t len = 0;
-    if (!parseLength(std::string_view(buffer_).substr(at + 1, end - at - 1), len) || len < 0 ||
-        static_cast<uint64_t>(len) > kMaxBulkBytes) {
-      error_ = "Protocol error: invalid bulk length";
-      return std::nullopt;
-    }
-    size_t data = end + 2;
-    if (buffer_.size() < data + static_cast<size_t>(len) + 2) return std::nullopt;
-    cmd.emplace_back(buffer_, data, static_cast<size_t>(len));
-    at = data + static_cast<size_t>(len) + 2;
-  }
-  pos_ = at;
-  compact();
-  if (cmd.empty()) return next();  // "*0\r\n" is a no-op, as in Redis
+  if (!next(cmd)) return std::nullopt;
   return cmd;
 }
 
-std::optional<Command> RequestParser::parseInline() {
+bool RequestParser::next(Command& cmd) {
+  while (true) {
+    if (!error_.empty() || pos_ >= buffer_.size()) {
+      compact();
+      return false;
+    }
+    if (buffer_[pos_] != '*') {
+      if (!parseInline(cmd)) return false;
+      if (cmd.empty()) continue;  // a blank line
+      return true;
+    }
+
+    size_t at = pos_;
+    size_t end = lineEnd(at);
+    if (end == std::string::npos) {
+      if (buffer_.size() - at > 64) error_ = "Protocol error: invalid multibulk length";
+      return false;
+    }
+    int64_t count = 0;
+    if (!parseLength(std::string_view(buffer_).substr(at + 1, end - at - 1), count) ||
+        count > static_cast<int64_t>(kMaxArgs)) {
+      error_ = "Protocol error: invalid multibulk length";
+      return false;
+    }
+    at = end + 2;
+    // First find every argument; only a complete command is copied out.
+    size_t n = count > 0 ? static_cast<size_t>(count) : 0;
+    spans_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      if (at >= buffer_.size()) return false;
+      if (buffer_[at] != '$') {
+        error_ = std::string("Protocol error: expected '$', got '") + buffer_[at] + "'";
+        return false;
+      }
+      end = lineEnd(at);
+      if (end == std::string::npos) {
+        if (buffer_.size() - at > 64) error_ = "Protocol error: invalid bulk length";
+        return false;
+      }
+      int64_t len = 0;
+      if (!parseLength(std::string_view(buffer_).substr(at + 1, end - at - 1), len) || len < 0 ||
+          static_cast<uint64_t>(len) > kMaxBulkBytes) {
+        error_ = "Protocol error: invalid bulk length";
+        return false;
+      }
+      size_t data = end + 2;
+      if (buffer_.size() < data + static_cast<size_t>(len) + 2) return false;
+      spans_.push_back({data, static_cast<size_t>(len)});
+      at = data + static_cast<size_t>(len) + 2;
+    }
+    if (n == 0) {  // "*0\r\n" is a no-op, as in Redis
+      pos_ = at;
+      continue;
+    }
+    cmd.resize(n);  // strings that stay keep their capacity for the next command
+    for (size_t i = 0; i < n; ++i) cmd[i].assign(buffer_, spans_[i].first, spans_[i].second);
+    pos_ = at;
+    compact();
+    return true;
+  }
+}
+
+bool RequestParser::parseInline(Command& cmd) {
+  cmd.clear();
   size_t end = buffer_.find('\n', pos_);
   if (end == std::string::npos) {
     if (buffer_.size() - pos_ > kMaxInlineBytes) error_ = "Protocol error: too big inline request";
-    return std::nullopt;
+    return false;
   }
   std::string_view line(buffer_.data() + pos_, end - pos_);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  Command cmd;
   size_t i = 0;
   while (i < line.size()) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
@@ -107,7 +125,7 @@ std::optional<Command> RequestParser::parseInline() {
       }
       if (!closed) {
         error_ = "Protocol error: unbalanced quotes in request";
-        return std::nullopt;
+        return false;
       }
     } else {
       while (i < line.size() && line[i] != ' ' && line[i] != '\t') arg.push_back(line[i++]);
@@ -116,8 +134,7 @@ std::optional<Command> RequestParser::parseInline() {
   }
   pos_ = end + 1;
   compact();
-  if (cmd.empty()) return next();
-  return cmd;
+  return true;
 }
 
 void ReplyWriter::simple(std::string_view s) {

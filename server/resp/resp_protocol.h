@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace strata::server::resp {
@@ -31,11 +32,14 @@ class RequestParser {
   // Next complete command, nullopt when more bytes are needed. After a protocol error,
   // error() is set and the connection must be closed.
   std::optional<Command> next();
+  // As next(), into `cmd`, reusing its strings' capacity (the server's hot path: no
+  // allocation per command once warm). False when no complete command is buffered.
+  bool next(Command& cmd);
   const std::string& error() const { return error_; }
   size_t buffered() const { return buffer_.size() - pos_; }
 
  private:
-  std::optional<Command> parseInline();
+  bool parseInline(Command& cmd);
   // Reads a "\r\n"-terminated line starting at `at`; returns its end or npos.
   size_t lineEnd(size_t at) const;
   void compact();
@@ -43,6 +47,7 @@ class RequestParser {
   std::string buffer_;
   size_t pos_ = 0;
   std::string error_;
+  std::vector<std::pair<size_t, size_t>> spans_;  // next(): offset and length of each argument
 };
 
 class ReplyWriter {

@@ -6,27 +6,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
 
-#include "server/resp/resp_commands.h"
-#include "server/resp/resp_protocol.h"
+#include "server/resp/resp_io_loop.h"
 
 namespace strata::server::resp {
 namespace {
-
-bool sendAll(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    off += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 Result<sockaddr_in> parseListen(const std::string& listen) {
   auto colon = listen.rfind(':');
@@ -51,8 +40,18 @@ Result<sockaddr_in> parseListen(const std::string& listen) {
 
 }  // namespace
 
+RespServer::RespServer(RespDeps deps, size_t io_threads) : deps_(std::move(deps)), io_threads_(io_threads) {
+  if (io_threads_ == 0) io_threads_ = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+}
+
+RespServer::~RespServer() { stop(); }
+
 Status RespServer::start(const std::string& listen) {
   ASSIGN_OR_RETURN(sockaddr_in addr, parseListen(listen));
+  for (size_t i = 0; i < io_threads_; ++i) {
+    loops_.push_back(std::make_unique<IoLoop>(deps_));
+    RETURN_IF_ERROR(loops_.back()->start());
+  }
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return ioError("socket: ", std::strerror(errno));
   int one = 1;
@@ -72,8 +71,9 @@ Status RespServer::start(const std::string& listen) {
 }
 
 void RespServer::acceptLoop() {
+  size_t next_loop = 0;
   while (!stopping_) {
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       if (stopping_) return;
       if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) {
@@ -85,54 +85,14 @@ void RespServer::acceptLoop() {
     }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) {
-        ::close(fd);
-        return;
-      }
-      connections_.insert(fd);
+    if (stopping_) {
+      ::close(fd);
+      return;
     }
-    int64_t id = next_id_++;
-    std::thread([this, fd, id] { serve(fd, id); }).detach();
+    // Round robin keeps the loops evenly loaded for the many-equal-clients case that matters.
+    loops_[next_loop]->adopt(fd, next_id_++);
+    next_loop = (next_loop + 1) % loops_.size();
   }
-}
-
-void RespServer::serve(int fd, int64_t id) {
-  Session session;
-  session.id = id;
-  RequestParser parser;
-  std::string out;
-  ReplyWriter reply(out);
-  std::string buf(64 * 1024, '\0');
-  while (!session.quit) {
-    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    parser.feed(std::string_view(buf.data(), static_cast<size_t>(n)));
-    // Run every complete command that arrived (pipelining), then answer them in one write.
-    while (!session.quit) {
-      auto cmd = parser.next();
-      if (!cmd) break;
-      execute(deps_, session, *cmd, reply);
-      reply.setProtocol(session.protocol);
-    }
-    if (!parser.error().empty()) {
-      reply.error("ERR " + parser.error());
-      session.quit = true;
-    }
-    if (!out.empty()) {
-      if (!sendAll(fd, out)) break;
-      out.clear();
-      if (out.capacity() > (1 << 20)) out.shrink_to_fit();
-    }
-  }
-  {
-    std::lock_guard lock(mu_);
-    connections_.erase(fd);
-    ::close(fd);
-  }
-  idle_.notify_all();
 }
 
 void RespServer::stop() {
@@ -140,11 +100,11 @@ void RespServer::stop() {
   if (listen_fd_ >= 0) {
     ::shutdown(listen_fd_, SHUT_RDWR);
     ::close(listen_fd_);
+    listen_fd_ = -1;
   }
   if (acceptor_.joinable()) acceptor_.join();
-  std::unique_lock lock(mu_);
-  for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);
-  idle_.wait(lock, [this] { return connections_.empty(); });
+  for (auto& loop : loops_) loop->stop();
+  loops_.clear();
 }
 
 }  // namespace strata::server::resp

@@ -28,6 +28,7 @@ struct Session {
   int protocol = 2;
   std::optional<auth::Principal> principal;  // set by AUTH / HELLO ... AUTH
   std::string ns;                            // the namespace AUTH bound this connection to
+  kv::NamespaceRef nsref;                    // ns, resolved at AUTH for the hot commands
   std::string client_name;
   bool quit = false;  // close after the reply
   // SCAN cursors handed out on this connection: id -> last key returned.
