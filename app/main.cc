@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "common/exit_code.h"
+#include "mount/commands.h"
 #include "server/commands.h"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "strata 0.1.0");
   strata::server::registerCommands(app);
   strata::cli::registerCommands(app);
+  strata::mount::registerMountCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "common/random.h"
 #include "common/unique_fd.h"
@@ -96,28 +97,56 @@ using DirPtr = std::unique_ptr<DIR, int (*)(DIR*)>;
 // Opens a directory stream; a null pointer with errno set when it cannot be opened.
 DirPtr openDir(const std::string& path) { return DirPtr(::opendir(path.c_str()), &::closedir); }
 
-// Calls `fn(leaf_dir_path)` for every DIR/<ns>/<xx>/<yy> leaf of one namespace directory
-// until it returns false. Entries that are not two-hex-digit directories are skipped.
+// Calls `fn(leaf_dir_path)` for every DIR/<ns>/<xx> leaf of one namespace directory until it
+// returns false. Entries that are not two-hex-digit names are skipped.
 Status forEachLeaf(const std::string& ns_dir, const std::function<Result<bool>(const std::string&)>& fn) {
   DirPtr top = openDir(ns_dir);
   if (!top) return errno == ENOENT ? Status::OK() : posixError("open directory", ns_dir, errno);
   while (dirent* a = ::readdir(top.get())) {
     std::string_view xx = a->d_name;
     if (xx.size() != 2 || !isHex(xx)) continue;
-    std::string mid_path = ns_dir + "/" + std::string(xx);
-    DirPtr mid = openDir(mid_path);
-    if (!mid) {
-      if (errno == ENOENT || errno == ENOTDIR) continue;
-      return posixError("open directory", mid_path, errno);
-    }
-    while (dirent* b = ::readdir(mid.get())) {
-      std::string_view yy = b->d_name;
-      if (yy.size() != 2 || !isHex(yy)) continue;
-      ASSIGN_OR_RETURN(bool more, fn(mid_path + "/" + std::string(yy)));
-      if (!more) return Status::OK();
-    }
+    ASSIGN_OR_RETURN(bool more, fn(ns_dir + "/" + std::string(xx)));
+    if (!more) return Status::OK();
   }
   return Status::OK();
+}
+
+// Moves the chunk files of the earlier two-level layout (DIR/<ns>/<xx>/<yy>/<hex>) up into
+// their one-level leaf DIR/<ns>/<xx>, then removes the emptied <yy> directory. Renames within
+// one file system are atomic, so a crash in between leaves every chunk under one of the two
+// names; the next open finishes the move. Returns how many chunks moved.
+Result<size_t> flattenLegacyLeaf(const std::string& leaf) {
+  DirPtr d = openDir(leaf);
+  if (!d) return posixError("open directory", leaf, errno);
+  std::vector<std::string> subdirs;
+  while (dirent* e = ::readdir(d.get())) {
+    std::string_view yy = e->d_name;
+    if (yy.size() == 2 && isHex(yy)) subdirs.emplace_back(yy);
+  }
+  size_t moved = 0;
+  for (const auto& yy : subdirs) {
+    const std::string sub = leaf + "/" + yy;
+    DirPtr s = openDir(sub);
+    if (!s) {
+      if (errno == ENOTDIR || errno == ENOENT) continue;
+      return posixError("open directory", sub, errno);
+    }
+    while (dirent* f = ::readdir(s.get())) {
+      std::string_view name = f->d_name;
+      if (name == "." || name == "..") continue;
+      const std::string from = sub + "/" + std::string(name);
+      if (isTempName(name)) {
+        ::unlink(from.c_str());  // an interrupted put of the old layout
+        continue;
+      }
+      if (name.size() != 64 || !isHex(name)) continue;  // strays stay where they are
+      const std::string to = leaf + "/" + std::string(name);
+      if (::rename(from.c_str(), to.c_str()) != 0) return posixError("move chunk", from, errno);
+      ++moved;
+    }
+    ::rmdir(sub.c_str());  // fails (and stays) when strays are left in it
+  }
+  return moved;
 }
 
 class LocalStore final : public Store {
@@ -130,9 +159,12 @@ class LocalStore final : public Store {
     DirPtr top = openDir(root_);
     if (!top) return posixError("open directory", root_, errno);
     size_t removed = 0;
+    size_t migrated = 0;
     while (dirent* e = ::readdir(top.get())) {
       if (!checkNamespace(e->d_name).ok()) continue;
       RETURN_IF_ERROR(forEachLeaf(root_ + "/" + e->d_name, [&](const std::string& leaf) -> Result<bool> {
+        ASSIGN_OR_RETURN(size_t moved, flattenLegacyLeaf(leaf));
+        migrated += moved;
         DirPtr d = openDir(leaf);
         if (!d) return posixError("open directory", leaf, errno);
         while (dirent* f = ::readdir(d.get())) {
@@ -146,6 +178,11 @@ class LocalStore final : public Store {
       }));
     }
     if (removed > 0) spdlog::info("blob store {}: removed {} temp files left by a crash", root_, removed);
+    if (migrated > 0) {
+      // The moves must be durable before anything relies on the new names.
+      RETURN_IF_ERROR(syncFileSystem());
+      spdlog::info("blob store {}: moved {} chunks to the one-level layout", root_, migrated);
+    }
     return Status::OK();
   }
 
@@ -308,12 +345,12 @@ class LocalStore final : public Store {
     return forEachLeaf(ns_dir, [&](const std::string& leaf) -> Result<bool> {
       DirPtr d = openDir(leaf);
       if (!d) return errno == ENOENT ? Result<bool>(true) : Result<bool>(posixError("open directory", leaf, errno));
-      // The leaf path ends in "/xx/yy": a chunk file's name must start with those digits, or
-      // get() would never find it.
-      std::string_view prefix(leaf.data() + leaf.size() - 5, 5);
+      // The leaf path ends in "/xx": a chunk file's name must start with those digits, or get()
+      // would never find it.
+      std::string_view prefix(leaf.data() + leaf.size() - 2, 2);
       while (dirent* f = ::readdir(d.get())) {
         std::string_view name = f->d_name;
-        if (name.size() != 64 || name.substr(0, 2) != prefix.substr(0, 2) || name.substr(2, 2) != prefix.substr(3, 2)) {
+        if (name.size() != 64 || name.substr(0, 2) != prefix) {
           continue;  // temp files, strays
         }
         auto id = Digest::fromHex(name);
@@ -334,7 +371,7 @@ class LocalStore final : public Store {
 
  private:
   std::string leafDir(std::string_view ns, const std::string& hex) const {
-    return root_ + "/" + std::string(ns) + "/" + hex.substr(0, 2) + "/" + hex.substr(2, 2);
+    return root_ + "/" + std::string(ns) + "/" + hex.substr(0, 2);
   }
   std::string chunkPath(std::string_view ns, const std::string& hex) const {
     return leafDir(ns, hex) + "/" + hex;
@@ -344,12 +381,12 @@ class LocalStore final : public Store {
     return notFound("chunk ", id.hex(), " not found in namespace ", ns);
   }
 
-  // Creates DIR/<ns>/<xx>/<yy> as needed. With `sync`, each directory created is made durable
+  // Creates DIR/<ns>/<xx> as needed. With `sync`, each directory created is made durable
   // by syncing its parent, so a chunk renamed into it cannot vanish with its directory after a
   // power loss; putBatch passes false because its syncfs covers the new directories too.
   Status makeLeafDirs(std::string_view ns, const std::string& hex, bool sync) const {
     std::string parent = root_;
-    for (std::string part : {std::string(ns), hex.substr(0, 2), hex.substr(2, 2)}) {
+    for (std::string part : {std::string(ns), hex.substr(0, 2)}) {
       std::string path = parent + "/" + part;
       if (::mkdir(path.c_str(), 0755) == 0) {
         if (sync) RETURN_IF_ERROR(fsyncDir(parent));

@@ -2,9 +2,13 @@
 //
 // On-disk layout (see docs/storage.md):
 //   DIR/.lock                          flock()ed while a store is open
-//   DIR/<ns>/<hex[0:2]>/<hex[2:4]>/<hex>   one file per chunk, named by its lowercase SHA-256 hex
-//   DIR/<ns>/<xx>/<yy>/.<hex>.<random>.tmp  a put in progress (or left by a crash)
-// The two fan-out levels keep directories small (65,536 leaves; ~15 chunks each per million).
+//   DIR/<ns>/<hex[0:2]>/<hex>          one file per chunk, named by its lowercase SHA-256 hex
+//   DIR/<ns>/<xx>/.<hex>.<random>.tmp  a put in progress (or left by a crash)
+// One fan-out level of 256 leaves: ~4,000 chunks per leaf per million chunks (16 TiB of 4 MiB
+// chunks) is well within what ext4/xfs hashed directories handle, while the earlier 256 x 256
+// levels made nearly every small chunk of a fresh store pay for a directory creation (an inode
+// allocation plus a mkdir), which dominated small-file uploads. Opening a store moves chunks of
+// that earlier two-level layout (<xx>/<yy>/<hex>) into place.
 //
 // put() writes a temp file in the chunk's directory, fsyncs it, renames it over the final name
 // and fsyncs the directory, so a chunk is either absent or whole, also after a power loss.

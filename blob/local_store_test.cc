@@ -17,7 +17,7 @@ namespace {
 
 std::string chunkFile(const std::string& root, std::string_view ns, const ChunkId& id) {
   std::string hex = id.hex();
-  return root + "/" + std::string(ns) + "/" + hex.substr(0, 2) + "/" + hex.substr(2, 2) + "/" + hex;
+  return root + "/" + std::string(ns) + "/" + hex.substr(0, 2) + "/" + hex;
 }
 
 struct LocalStoreFactory {
@@ -81,11 +81,11 @@ TEST_F(LocalStoreTest, LeftoverTempFilesAreIgnoredAndRemovedAtOpen) {
   ASSERT_TRUE(store_->put("ws", id, data).ok());
   // What a crash in the middle of a put leaves: a temp file beside the chunks.
   std::string hex = Sha256::of("partial").hex();
-  std::string leaf = dir_.path() + "/ws/" + hex.substr(0, 2) + "/" + hex.substr(2, 2);
+  std::string leaf = dir_.path() + "/ws/" + hex.substr(0, 2);
   std::string tmp = leaf + "/." + hex + ".0123456789abcdef.tmp";
   writeFile(tmp, "parti");
   // A stray file that is not a chunk is ignored too (but left alone).
-  std::string stray = dir_.path() + "/ws/" + hex.substr(0, 2) + "/README";
+  std::string stray = leaf + "/README";
   writeFile(stray, "not a chunk");
 
   int listed = 0;
@@ -103,6 +103,31 @@ TEST_F(LocalStoreTest, LeftoverTempFilesAreIgnoredAndRemovedAtOpen) {
   auto got = store_->get("ws", id);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, data);
+}
+
+TEST_F(LocalStoreTest, OpenMovesChunksOfTheTwoLevelLayoutIntoPlace) {
+  store_.reset();
+  // What a store written by the earlier layout holds: DIR/<ns>/<xx>/<yy>/<hex>, plus a temp file.
+  std::string data = "written by the two-level layout";
+  ChunkId id = Sha256::of(data);
+  std::string hex = id.hex();
+  std::string legacy_dir = dir_.path() + "/ws/" + hex.substr(0, 2) + "/" + hex.substr(2, 2);
+  writeFile(legacy_dir + "/" + hex, data);
+  writeFile(legacy_dir + "/." + hex + ".0123456789abcdef.tmp", "part");
+  open();
+
+  auto got = store_->get("ws", id);
+  ASSERT_TRUE(got.ok()) << got.status().toString();
+  EXPECT_EQ(*got, data);
+  EXPECT_TRUE(std::filesystem::exists(chunkFile(dir_.path(), "ws", id)));
+  EXPECT_FALSE(std::filesystem::exists(legacy_dir));
+  int listed = 0;
+  ASSERT_TRUE(store_->list("ws", [&](const ChunkInfo& info) {
+    EXPECT_EQ(info.id, id);
+    ++listed;
+    return true;
+  }).ok());
+  EXPECT_EQ(listed, 1);
 }
 
 TEST_F(LocalStoreTest, TruncatedChunkIsCorruptAndPutRepairsIt) {

@@ -21,6 +21,11 @@ namespace {
 
 constexpr size_t kFilesPerBatch = 1000;
 constexpr uint64_t kBytesPerBatch = 8ull << 30;
+// Files up to this size are fetched whole, many per request (POST files:read), instead of a
+// chunk-map request and a chunk request each.
+constexpr uint64_t kSmallFile = 1u << 20;
+constexpr size_t kSmallFilesPerRequest = 256;
+constexpr uint64_t kSmallBytesPerRequest = 4u << 20;
 
 Status errnoStatus(const std::string& what, const std::string& path) {
   return ioError(what, " ", path, ": ", std::strerror(errno));
@@ -47,6 +52,7 @@ struct FileJob {
   client::Entry entry;
   client::ChunkMap map;
   bool have_local_same_size = false;  // delta against the existing local file
+  bool small = false;                 // fetched whole with other small files
 };
 
 class Downloader {
@@ -61,6 +67,8 @@ class Downloader {
   Status consider(const std::string& remote_path, const std::string& local_path, const client::Entry& entry,
                   std::vector<FileJob>& batch);
   Status fetchBatch(std::vector<FileJob>& batch);
+  Status fetchSmallFiles(std::vector<FileJob>& batch, const std::vector<size_t>& group);
+  static Status createTemp(FileJob& job, uint64_t size);
   Status fetchChunk(FileJob& job, const fs::ChunkRef& ref);
   Status finish(FileJob& job);
   void cleanup(std::vector<FileJob>& batch);
@@ -153,31 +161,81 @@ Result<TransferResult> Downloader::run(const std::string& remote_arg, const std:
   return result_;
 }
 
+// Creates the job's temp file beside its target, sized up front (holes read as zeros).
+Status Downloader::createTemp(FileJob& job, uint64_t size) {
+  const auto slash = job.local_path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : job.local_path.substr(0, slash + 1);
+  job.temp_path = dir + "." + baseName(job.local_path) + ".strata-" + randomHex(6);
+  const int fd = ::open(job.temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const Status st = errnoStatus("cannot create", job.temp_path);
+    job.temp_path.clear();
+    return st;
+  }
+  const int rc = ::ftruncate(fd, static_cast<off_t>(size));
+  ::close(fd);
+  if (rc != 0) return errnoStatus("cannot size", job.temp_path);
+  return Status::OK();
+}
+
+// Small files come whole in one request per group: chunk maps and verified bytes together.
+Status Downloader::fetchSmallFiles(std::vector<FileJob>& batch, const std::vector<size_t>& group) {
+  std::vector<std::string> paths;
+  paths.reserve(group.size());
+  for (size_t i : group) paths.push_back(batch[i].remote_path);
+  return client_.readFiles(options_.fs, paths, [&](size_t k, client::ChunkMap& map, std::string& bytes) -> Status {
+    FileJob& job = batch[group[k]];
+    job.map = std::move(map);
+    RETURN_IF_ERROR(createTemp(job, job.map.size));
+    uint64_t wire = 0;
+    for (const auto& c : job.map.chunks) wire += c.length;
+    if (!bytes.empty()) {
+      const int fd = ::open(job.temp_path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return errnoStatus("cannot open", job.temp_path);
+      Status st = client::writeExact(fd, 0, bytes, job.temp_path);
+      ::close(fd);
+      RETURN_IF_ERROR(st);
+    }
+    progress_.addWire(wire);
+    progress_.addBytes(job.map.size);
+    return Status::OK();
+  });
+}
+
 Status Downloader::fetchBatch(std::vector<FileJob>& batch) {
-  // 1. Chunk maps, in parallel; each job gets its temp file, sized up front (holes read as zeros).
-  for (auto& job : batch) {
+  // 1. Small files whole, many per request; chunk maps of the others. All in parallel.
+  std::vector<size_t> group;
+  uint64_t group_bytes = 0;
+  auto submitGroup = [&]() {
+    if (group.empty()) return;
+    pool_.submit([this, &batch, g = std::move(group)]() { return fetchSmallFiles(batch, g); });
+    group.clear();
+    group_bytes = 0;
+  };
+  for (size_t i = 0; i < batch.size(); ++i) {
+    FileJob& job = batch[i];
+    if (job.entry.attr.size <= kSmallFile) {
+      job.small = true;
+      if (group.size() >= kSmallFilesPerRequest || group_bytes + job.entry.attr.size > kSmallBytesPerRequest) {
+        submitGroup();
+      }
+      group.push_back(i);
+      group_bytes += job.entry.attr.size;
+      continue;
+    }
     pool_.submit([this, &job]() -> Status {
       ASSIGN_OR_RETURN(job.map, client_.chunkMap(options_.fs, job.remote_path));
-      const auto slash = job.local_path.rfind('/');
-      const std::string dir = slash == std::string::npos ? "" : job.local_path.substr(0, slash + 1);
-      job.temp_path = dir + "." + baseName(job.local_path) + ".strata-" + randomHex(6);
-      const int fd = ::open(job.temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (fd < 0) {
-        const Status st = errnoStatus("cannot create", job.temp_path);
-        job.temp_path.clear();
-        return st;
-      }
-      const int rc = ::ftruncate(fd, static_cast<off_t>(job.map.size));
-      ::close(fd);
-      if (rc != 0) return errnoStatus("cannot size", job.temp_path);
+      RETURN_IF_ERROR(createTemp(job, job.map.size));
       if (job.map.size != job.entry.attr.size) job.have_local_same_size = false;
       return Status::OK();
     });
   }
+  submitGroup();
   Status st = pool_.wait();
-  // 2. Every chunk of every file, in parallel.
+  // 2. Every chunk of every other file, in parallel.
   if (st.ok()) {
     for (auto& job : batch) {
+      if (job.small) continue;
       for (const auto& ref : job.map.chunks) {
         pool_.submit([this, &job, ref]() { return fetchChunk(job, ref); });
       }

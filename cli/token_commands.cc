@@ -17,6 +17,10 @@ json tokenJson(const client::Token& t) {
   json j = {{"id", t.id}, {"name", t.name}, {"read_only", t.read_only}, {"admin", t.admin},
             {"created_unix", t.created_unix}};
   if (!t.token.empty()) j["token"] = t.token;
+  if (!t.access_key_id.empty()) {
+    j["access_key_id"] = t.access_key_id;
+    j["secret_access_key"] = t.secret_access_key;
+  }
   return j;
 }
 
@@ -36,12 +40,15 @@ void registerTokenCommands(CLI::App& app) {
     std::string name;
     bool read_only = false;
     bool admin = false;
+    bool s3 = false;
   };
   auto create_args = std::make_shared<CreateArgs>();
   auto* create = token->add_subcommand("create", "Create a token and print its text (shown only once)");
   create->add_option("--name", create_args->name, "a name to recognize the token by");
   create->add_flag("--read-only", create_args->read_only, "the token may only read");
   create->add_flag("--admin", create_args->admin, "the token may manage tokens and file systems");
+  create->add_flag("--s3", create_args->s3,
+                   "also make an S3 credential (prints access_key_id and secret_access_key for S3 clients)");
   create->add_flag("--json", *json_out, "print the whole token record as JSON");
   create->callback([create_args, json_out] {
     runCommand([&]() -> Status {
@@ -49,9 +56,13 @@ void registerTokenCommands(CLI::App& app) {
         return invalidArgument("--read-only and --admin cannot be combined");
       }
       ASSIGN_OR_RETURN(auto client, connect());
-      ASSIGN_OR_RETURN(client::Token t, client->createToken(create_args->name, create_args->read_only, create_args->admin));
+      ASSIGN_OR_RETURN(client::Token t, client->createToken(create_args->name, create_args->read_only,
+                                                            create_args->admin, create_args->s3));
       if (*json_out) {
         printJson(tokenJson(t));
+      } else if (create_args->s3) {
+        std::printf("token: %s\naccess_key_id: %s\nsecret_access_key: %s\n", t.token.c_str(),
+                    t.access_key_id.c_str(), t.secret_access_key.c_str());
       } else {
         std::printf("%s\n", t.token.c_str());
       }

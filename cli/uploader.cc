@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -21,7 +22,7 @@
 namespace strata::cli {
 namespace {
 
-constexpr size_t kFilesPerBatch = 500;           // files per commit request
+constexpr size_t kFilesPerBatch = 1000;          // files per commit request
 constexpr size_t kChunksPerBatch = 8192;         // chunk refs hashed before talking to the server
 constexpr size_t kIdsPerBeginRequest = 5000;     // ids per POST /uploads
 constexpr uint32_t kSmallChunk = 1u << 20;       // chunks below this travel in batch requests
@@ -29,6 +30,7 @@ constexpr size_t kBatchBodyBytes = 2u << 20;     // target size of one batch req
                                                  // enough that the workers keep several in flight
 constexpr size_t kMaxChunksPerBody = 256;
 constexpr uint64_t kHashSegmentChunks = 16;      // a large file is hashed as 64 MiB segments in parallel
+constexpr uint64_t kKeptBytesPerBatch = 64u << 20;  // small files' bytes kept from hashing to sending
 
 class FileHandle {
  public:
@@ -56,6 +58,10 @@ struct Pending {
   std::string local_path;
   std::string remote_path;
   std::vector<fs::ChunkRef> chunks;  // filled by the hash tasks, index i at position i
+  // A small (one-chunk) file keeps the bytes it was hashed from, so sending it needs neither a
+  // second read nor a second hash; `keep` is decided when the batch is formed, bounding memory.
+  bool keep = false;
+  std::string data;
 };
 
 class Uploader {
@@ -70,6 +76,7 @@ class Uploader {
   Status hashBatch(std::vector<Pending>& batch);
   Status sendMissing(std::vector<Pending>& batch, const std::unordered_set<Digest>& missing);
   Status commitBatch(std::vector<Pending>& batch);
+  Status waitForCommit();
 
   const client::Client& client_;
   const TransferOptions& options_;
@@ -77,6 +84,9 @@ class Uploader {
   TaskPool pool_;
   std::string upload_id_;  // one upload for the whole run; its pins are refreshed by every call
   TransferResult result_;
+  // The previous batch's commit runs while the next batch is hashed and sent (at most one in
+  // flight); its chunks are all stored before it starts.
+  std::future<Status> commit_;
 };
 
 Result<TransferResult> Uploader::run(const std::string& local, const std::string& remote_arg) {
@@ -137,21 +147,30 @@ Result<TransferResult> Uploader::run(const std::string& local, const std::string
 
   std::vector<Pending> batch;
   size_t batch_chunks = 0;
+  uint64_t kept_bytes = 0;
+  Status st;
   for (size_t idx : plan.upload) {
     const LocalFile& f = tree.files[idx];
     Pending p;
     p.file = &f;
     p.local_path = is_dir ? joinLocal(local, f.rel) : local;
     p.remote_path = is_dir ? joinRemote(remote_root, f.rel) : remote_root;
+    p.keep = f.size > 0 && f.size < kSmallChunk && kept_bytes + f.size <= kKeptBytesPerBatch;
+    if (p.keep) kept_bytes += f.size;
     batch_chunks += client::chunkCount(f.size);
     batch.push_back(std::move(p));
     if (batch.size() >= kFilesPerBatch || batch_chunks >= kChunksPerBatch) {
-      RETURN_IF_ERROR(uploadBatch(batch));
+      st = uploadBatch(batch);
+      if (!st.ok()) break;
       batch.clear();
       batch_chunks = 0;
+      kept_bytes = 0;
     }
   }
-  if (!batch.empty()) RETURN_IF_ERROR(uploadBatch(batch));
+  if (st.ok() && !batch.empty()) st = uploadBatch(batch);
+  const Status committed = waitForCommit();
+  RETURN_IF_ERROR(st);
+  RETURN_IF_ERROR(committed);
   if (!upload_id_.empty()) client_.abortUpload(options_.fs, upload_id_).ignoreError();  // pins no longer needed
   result_.wire_bytes = progress_.wireBytes();
   result_.seconds = progress_.elapsedSeconds();
@@ -203,10 +222,11 @@ Status Uploader::hashBatch(std::vector<Pending>& batch) {
         ASSIGN_OR_RETURN(int raw_fd, openForRead(p.local_path));
         FileHandle fd(raw_fd);
         thread_local std::string buffer;
+        std::string& into = p.keep ? p.data : buffer;  // keep implies a single chunk
         for (uint64_t i = first; i < last; ++i) {
           const uint32_t len = client::chunkLength(p.file->size, i);
-          RETURN_IF_ERROR(client::readExact(fd.get(), i * fs::kChunkSize, len, buffer, p.local_path));
-          p.chunks[i] = fs::ChunkRef{i, Sha256::of(buffer), len};
+          RETURN_IF_ERROR(client::readExact(fd.get(), i * fs::kChunkSize, len, into, p.local_path));
+          p.chunks[i] = fs::ChunkRef{i, Sha256::of(into), len};
         }
         return Status::OK();
       });
@@ -240,8 +260,13 @@ Status Uploader::sendMissing(std::vector<Pending>& batch, const std::unordered_s
     }
   }
 
-  // Reads a chunk back and checks it still has the id it was hashed to.
+  // Reads a chunk back and checks it still has the id it was hashed to. A kept small file is
+  // sent from the bytes it was hashed from (the stat after hashing showed it unchanged).
   auto readChunk = [](const Source& s, std::string& buffer) -> Status {
+    if (s.file->keep) {
+      buffer = s.file->data;
+      return Status::OK();
+    }
     ASSIGN_OR_RETURN(int raw_fd, openForRead(s.file->local_path));
     FileHandle fd(raw_fd);
     RETURN_IF_ERROR(client::readExact(fd.get(), s.ref.index * fs::kChunkSize, s.ref.length, buffer,
@@ -253,10 +278,19 @@ Status Uploader::sendMissing(std::vector<Pending>& batch, const std::unordered_s
   };
 
   for (const Source& s : large) {
-    pool_.submit([this, s, readChunk]() -> Status {
+    pool_.submit([this, s]() -> Status {
+      // Not hashed again here: the server verifies every chunk against its id and refuses a
+      // mismatch (400), which can only mean the file changed since it was hashed.
       thread_local std::string buffer;
-      RETURN_IF_ERROR(readChunk(s, buffer));
-      RETURN_IF_ERROR(client_.putChunk(options_.fs, upload_id_, s.ref.id, buffer));
+      ASSIGN_OR_RETURN(int raw_fd, openForRead(s.file->local_path));
+      FileHandle fd(raw_fd);
+      RETURN_IF_ERROR(client::readExact(fd.get(), s.ref.index * fs::kChunkSize, s.ref.length, buffer,
+                                        s.file->local_path));
+      Status put = client_.putChunk(options_.fs, upload_id_, s.ref.id, buffer);
+      if (put.code() == Code::kInvalidArgument && Sha256::of(buffer) != s.ref.id) {
+        return Status(Code::kBusy, s.file->local_path + " changed during the upload; run the command again");
+      }
+      RETURN_IF_ERROR(put);
       progress_.addWire(s.ref.length);
       return Status::OK();
     });
@@ -273,8 +307,14 @@ Status Uploader::sendMissing(std::vector<Pending>& batch, const std::unordered_s
       std::vector<client::ChunkBody> chunks;
       uint64_t bytes = 0;
       for (size_t k = 0; k < group.size(); ++k) {
-        RETURN_IF_ERROR(readChunk(group[k], bodies[k]));
-        chunks.push_back(client::ChunkBody{group[k].ref.id, bodies[k]});
+        std::string_view bytes;
+        if (group[k].file->keep) {
+          bytes = group[k].file->data;  // no copy: the batch outlives this task
+        } else {
+          RETURN_IF_ERROR(readChunk(group[k], bodies[k]));
+          bytes = bodies[k];
+        }
+        chunks.push_back(client::ChunkBody{group[k].ref.id, bytes});
         bytes += group[k].ref.length;
       }
       RETURN_IF_ERROR(client_.putChunks(options_.fs, upload_id_, chunks));
@@ -298,11 +338,20 @@ Status Uploader::commitBatch(std::vector<Pending>& batch) {
     f.mode = p.file->mode;
     files.push_back(std::move(f));
   }
-  ASSIGN_OR_RETURN(auto committed, client_.commitUpload(options_.fs, upload_id_, files, /*parents=*/true));
-  (void)committed;
-  progress_.addFiles(files.size());
-  result_.files_transferred += files.size();
+  RETURN_IF_ERROR(waitForCommit());
+  commit_ = std::async(std::launch::async, [this, id = upload_id_, files = std::move(files)]() -> Status {
+    ASSIGN_OR_RETURN(auto committed, client_.commitUpload(options_.fs, id, files, /*parents=*/true));
+    (void)committed;
+    progress_.addFiles(files.size());
+    return Status::OK();
+  });
+  result_.files_transferred += batch.size();  // checked by waitForCommit before run() returns
   return Status::OK();
+}
+
+Status Uploader::waitForCommit() {
+  if (!commit_.valid()) return Status::OK();
+  return commit_.get();
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstring>
+
 #include "client/errors.h"
 #include "client/json_codec.h"
 #include "common/bytes.h"
@@ -185,8 +187,90 @@ Result<std::string> Client::readChunk(std::string_view fs, const Digest& id) con
   return std::move(resp.body);
 }
 
-Result<Token> Client::createToken(std::string_view name, bool read_only, bool admin) const {
-  std::string body = dumpJson({{"name", std::string(name)}, {"read_only", read_only}, {"admin", admin}});
+namespace {
+
+// Parses the files:read body as it streams in: [u32 BE header length][header JSON][chunk bytes].
+class FilesReadParser {
+ public:
+  FilesReadParser(size_t count, const Client::FileVisitor& visit) : count_(count), visit_(visit) {}
+
+  Status feed(std::string_view data) {
+    buf_.append(data.data(), data.size());
+    for (;;) {
+      if (!have_header_) {
+        if (buf_.size() - pos_ < 4) break;
+        const uint32_t n = readU32BE(std::string_view(buf_).substr(pos_, 4));
+        if (n > (8u << 20)) return corruption("files:read: header of ", std::to_string(n), " bytes");
+        if (buf_.size() - pos_ < 4 + static_cast<size_t>(n)) break;
+        if (index_ >= count_) return corruption("files:read: more files than asked for");
+        ASSIGN_OR_RETURN(map_, json::decodeChunkMap(std::string_view(buf_).substr(pos_ + 4, n)));
+        pos_ += 4 + n;
+        need_ = 0;
+        for (const auto& c : map_.chunks) need_ += c.length;
+        have_header_ = true;
+      }
+      if (buf_.size() - pos_ < need_) break;
+      RETURN_IF_ERROR(deliver(std::string_view(buf_).substr(pos_, need_)));
+      pos_ += need_;
+      have_header_ = false;
+    }
+    // Drop consumed bytes once they dominate, so the buffer holds about one file.
+    if (pos_ > 0 && pos_ >= buf_.size() / 2) {
+      buf_.erase(0, pos_);
+      pos_ = 0;
+    }
+    return Status::OK();
+  }
+
+  Status finish() const {
+    if (index_ != count_ || have_header_ || pos_ != buf_.size()) {
+      return Status(Code::kUnavailable, "files:read answer ended early");
+    }
+    return Status::OK();
+  }
+
+ private:
+  Status deliver(std::string_view data) {
+    std::string bytes(map_.size, '\0');
+    size_t at = 0;
+    for (const auto& c : map_.chunks) {
+      std::string_view piece = data.substr(at, c.length);
+      if (Sha256::of(piece) != c.id) return corruption("chunk ", c.id.hex(), " from server does not match its id");
+      std::memcpy(bytes.data() + c.index * fs::kChunkSize, piece.data(), piece.size());
+      at += c.length;
+    }
+    return visit_(index_++, map_, bytes);
+  }
+
+  const size_t count_;
+  const Client::FileVisitor& visit_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool have_header_ = false;
+  uint64_t need_ = 0;
+  size_t index_ = 0;
+  ChunkMap map_;
+};
+
+}  // namespace
+
+Status Client::readFiles(std::string_view fs, std::span<const std::string> paths, const FileVisitor& visit) const {
+  if (paths.empty()) return Status::OK();
+  Json req_json = {{"paths", Json::array()}};
+  for (const auto& p : paths) req_json["paths"].push_back(p);
+  const std::string body = dumpJson(req_json);
+  FilesReadParser parser(paths.size(), visit);
+  HttpRequest req = request("POST", fsPrefix(fs) + "/files:read", true);
+  req.body = body;
+  req.content_type = kJson;
+  req.sink = [&parser](std::string_view data) { return parser.feed(data); };
+  RETURN_IF_ERROR(call(std::move(req)).status());
+  return parser.finish();
+}
+
+Result<Token> Client::createToken(std::string_view name, bool read_only, bool admin, bool s3) const {
+  std::string body =
+      dumpJson({{"name", std::string(name)}, {"read_only", read_only}, {"admin", admin}, {"s3", s3}});
   HttpRequest req = request("POST", "/api/v1/tokens", false);
   req.body = body;
   req.content_type = kJson;

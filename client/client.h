@@ -12,6 +12,7 @@
 // alive (client/http.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -77,9 +78,17 @@ class Client {
                      std::optional<ByteRange> range = std::nullopt) const;
   // One chunk's bytes (at most 4 MiB), verified against its id (kCorruption on a mismatch).
   Result<std::string> readChunk(std::string_view fs, const Digest& id) const;
+  // Many whole files in one request (POST files:read; at most 1000 paths whose sizes add up to
+  // at most 64 MiB), for downloads of many small files. `visit(i, map, bytes)` is called once
+  // per file in the order of `paths`, with the file's chunk map and its whole content (holes
+  // as zeros); every chunk was verified against its id first. One file is held in memory at a
+  // time. A path that is not a regular file fails the whole call before any visit.
+  using FileVisitor = std::function<Status(size_t index, ChunkMap& map, std::string& bytes)>;
+  Status readFiles(std::string_view fs, std::span<const std::string> paths, const FileVisitor& visit) const;
 
   // --- tokens (admin)
-  Result<Token> createToken(std::string_view name, bool read_only, bool admin) const;
+  // With `s3`, the server also makes an S3 credential (access key id = token id).
+  Result<Token> createToken(std::string_view name, bool read_only, bool admin, bool s3 = false) const;
   Result<std::vector<Token>> listTokens() const;
   Status revokeToken(std::string_view id) const;
 

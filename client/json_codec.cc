@@ -84,6 +84,8 @@ Result<Token> tokenFrom(const json& j) {
   RETURN_IF_ERROR(field(j, "read_only", t.read_only));
   RETURN_IF_ERROR(field(j, "admin", t.admin));
   RETURN_IF_ERROR(field(j, "created_unix", t.created_unix));
+  RETURN_IF_ERROR(field(j, "access_key_id", t.access_key_id));
+  RETURN_IF_ERROR(field(j, "secret_access_key", t.secret_access_key));
   return t;
 }
 

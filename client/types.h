@@ -63,6 +63,9 @@ struct Token {
   std::string id;
   std::string name;
   std::string token;  // the secret text; only set by createToken
+  // Set by createToken with s3: the S3 credential made with the token (shown once).
+  std::string access_key_id;
+  std::string secret_access_key;
   bool read_only = false;
   bool admin = false;
   int64_t created_unix = 0;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include "common/bytes.h"
@@ -129,6 +130,43 @@ struct QueueService::Impl {
 
   std::atomic<uint64_t> last_seq{0};
 
+  // Where claims start scanning a queue's ready index. Acked and claimed messages leave
+  // tombstones at the head of the index that an LSM store must step over on every scan from
+  // the start until compaction drops them; scanning from a remembered head keeps a claim
+  // O(batch) instead of O(messages ever claimed). The head only moves past seqs that can no
+  // longer become ready unseen:
+  // - a send registers its first seq (allocated under mu) until its commit is done, and a
+  //   claim never advances past a pending send, nor past the last seq allocated when it
+  //   started (anything allocated later is larger than every entry it saw);
+  // - a message made ready again at its old place (timeout, visibility 0, dead-letter move)
+  //   lowers the head after its commit and bumps `lowered`; a claim that overlapped a lowering
+  //   does not advance.
+  // In-memory and per process (a restart starts from 0: one full scan). If a scan from the
+  // head finds nothing, the claim also looks from the start, so a writer this process does
+  // not know of can only delay a message, never lose it.
+  struct Head {
+    std::mutex mu;
+    uint64_t head = 0;                 // guarded by mu
+    uint64_t lowered = 0;              // guarded by mu
+    std::multiset<uint64_t> pending;   // guarded by mu: first seq of sends not yet done
+  };
+  std::mutex heads_mu;
+  std::unordered_map<uint64_t, std::unique_ptr<Head>> heads;  // by queue id; guarded by heads_mu
+
+  Head& headOf(uint64_t qid) {
+    std::lock_guard lock(heads_mu);
+    auto& slot = heads[qid];
+    if (!slot) slot = std::make_unique<Head>();
+    return *slot;
+  }
+
+  void lowerHead(uint64_t qid, uint64_t seq) {
+    Head& h = headOf(qid);
+    std::lock_guard lock(h.mu);
+    h.head = std::min(h.head, seq);
+    ++h.lowered;
+  }
+
   // Unique, increasing in this process: microseconds since the epoch, bumped past the last.
   uint64_t nextSeq() {
     uint64_t candidate = static_cast<uint64_t>(nowNanos() / 1000) << 4;
@@ -173,8 +211,10 @@ struct QueueService::Impl {
     appendU64BE(end, static_cast<uint64_t>(now + 1));
     ASSIGN_OR_RETURN(auto due, engine.scan(prefix, end, {.limit = kRequeueBatch}));
     if (due.empty()) return Status::OK();
-    return write([&](Transaction& txn) -> Status {
+    uint64_t lowest = UINT64_MAX;
+    RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
       int64_t moved = 0;
+      lowest = UINT64_MAX;
       for (const auto& entry : due) {
         ASSIGN_OR_RETURN(auto still, txn.get(entry.key));
         if (!still) continue;  // acked or requeued meanwhile
@@ -189,33 +229,56 @@ struct QueueService::Impl {
         RETURN_IF_ERROR(txn.put(mkey, records::encodeMessage(m)));
         RETURN_IF_ERROR(txn.put(records::readyKey(ws, qid, seq), ""));
         ++moved;
+        lowest = std::min(lowest, seq);
       }
       if (moved == 0) return Status::OK();
       return addCounters(txn, ws, qid, moved, -moved);
-    });
+    }));
+    if (lowest != UINT64_MAX) lowerHead(qid, lowest);
+    return Status::OK();
   }
 
   // Claims up to `max` visible messages. With `delete_now` they are removed at once
   // (receive-and-delete); else they go in flight for `visibility_ms`.
-  Result<std::vector<Message>> claim(std::string_view ws, std::string_view name, size_t max,
+  Result<std::vector<Message>> claim(std::string_view ws, std::string_view name, uint64_t qid, size_t max,
                                      int64_t visibility_ms, bool delete_now) {
     std::vector<Message> out;
     bool moved_to_dlq = false;
+    // Read before the transaction's snapshot (see Head).
+    Head& h = headOf(qid);
+    uint64_t start, lowered, limit;
+    {
+      std::lock_guard lock(h.mu);
+      start = h.head;
+      lowered = h.lowered;
+      limit = last_seq.load() + 1;
+      if (!h.pending.empty()) limit = std::min(limit, *h.pending.begin());
+    }
+    uint64_t examined_end = 0;  // one past the last ready entry this claim removed
+    std::vector<std::pair<uint64_t, uint64_t>> dlq_moves;  // (dead-letter queue id, seq)
     RETURN_IF_ERROR(write([&](Transaction& txn) -> Status {
       out.clear();
+      dlq_moves.clear();
+      examined_end = 0;
       ASSIGN_OR_RETURN(auto q, readQueue(txn, ws, name));
+      if (q.id != qid) return conflict("queue was replaced");
       if (visibility_ms < 0) visibility_ms = q.config.visibility_timeout_ms;
       const std::string prefix = records::readyPrefix(ws, q.id);
+      const std::string end = db::prefixEnd(prefix);
       // Read a little more than asked: messages bound for the dead-letter queue are skipped.
-      ASSIGN_OR_RETURN(auto ready, txn.scan(prefix, db::prefixEnd(prefix), {.limit = max + 16}));
+      ASSIGN_OR_RETURN(auto ready, txn.scan(records::readyKey(ws, q.id, start), end, {.limit = max + 16}));
+      if (ready.empty() && start > 0) {
+        ASSIGN_OR_RETURN(ready, txn.scan(prefix, end, {.limit = max + 16}));
+      }
       const int64_t now = nowMs();
       int64_t visible_delta = 0, inflight_delta = 0;
       std::optional<records::QueueRecord> dlq;
       for (const auto& entry : ready) {
         if (out.size() >= max) break;
+        uint64_t seq = records::trailingU64(entry.key);
+        examined_end = std::max(examined_end, seq + 1);
         ASSIGN_OR_RETURN(auto still, txn.get(entry.key));  // tracked: two claimers conflict
         if (!still) continue;
-        uint64_t seq = records::trailingU64(entry.key);
         std::string mkey = records::messageKey(ws, q.id, seq);
         ASSIGN_OR_RETURN(auto raw, txn.get(mkey));
         RETURN_IF_ERROR(txn.del(entry.key));
@@ -229,7 +292,9 @@ struct QueueService::Impl {
             dlq = std::move(d).value();
           }
           RETURN_IF_ERROR(txn.del(mkey));
-          RETURN_IF_ERROR(putNewMessage(txn, ws, dlq->id, m.body, nextSeq()));
+          uint64_t dlq_seq = nextSeq();
+          dlq_moves.emplace_back(dlq->id, dlq_seq);
+          RETURN_IF_ERROR(putNewMessage(txn, ws, dlq->id, m.body, dlq_seq));
           RETURN_IF_ERROR(addCounters(txn, ws, dlq->id, 1, 0));
           moved_to_dlq = true;
           continue;
@@ -257,8 +322,38 @@ struct QueueService::Impl {
       if (visible_delta == 0 && inflight_delta == 0) return Status::OK();
       return addCounters(txn, ws, q.id, visible_delta, inflight_delta);
     }));
+    for (auto [dlq_id, dlq_seq] : dlq_moves) lowerHead(dlq_id, dlq_seq);
+    if (examined_end > 0) {
+      std::lock_guard lock(h.mu);
+      if (h.lowered == lowered) h.head = std::max(h.head, std::min(examined_end, limit));
+    }
     if (moved_to_dlq) wake();
     return out;
+  }
+
+  // A send's registration as pending with its queue's Head (see Head).
+  struct PendingSend {
+    uint64_t qid = 0;
+    uint64_t first = 0;  // 0 = none
+  };
+
+  // Allocates increasing seqs for a send to queue `qid` and registers the first as pending
+  // until releaseSend() (a retried attempt replaces the earlier registration).
+  void allocateSend(uint64_t qid, std::vector<uint64_t>& seqs, PendingSend& reg) {
+    releaseSend(reg);
+    Head& h = headOf(qid);
+    std::lock_guard lock(h.mu);
+    for (auto& seq : seqs) seq = nextSeq();
+    h.pending.insert(seqs.front());
+    reg = {qid, seqs.front()};
+  }
+
+  void releaseSend(PendingSend& reg) {
+    if (reg.first == 0) return;
+    Head& h = headOf(reg.qid);
+    std::lock_guard lock(h.mu);
+    h.pending.erase(h.pending.find(reg.first));
+    reg.first = 0;
   }
 
   Result<std::vector<Message>> receiveLoop(std::string_view ws, std::string_view name, size_t max,
@@ -280,7 +375,7 @@ struct QueueService::Impl {
           qid = q.id;
         }
         RETURN_IF_ERROR(requeueExpired(ws, qid));
-        ASSIGN_OR_RETURN(auto got, claim(ws, name, max, visibility_ms, delete_now));
+        ASSIGN_OR_RETURN(auto got, claim(ws, name, qid, max, visibility_ms, delete_now));
         if (!got.empty()) return got;
       }
       auto now = std::chrono::steady_clock::now();
@@ -374,16 +469,20 @@ Result<std::vector<std::string>> QueueService::sendBatch(std::string_view ws, st
   if (bodies.empty() || bodies.size() > kMaxBatch) return invalidArgument("a batch holds 1 to 100 messages");
   for (const auto& b : bodies) RETURN_IF_ERROR(checkBody(b));
   std::vector<std::string> ids;
-  RETURN_IF_ERROR(impl_->write([&](Transaction& txn) -> Status {
+  std::vector<uint64_t> seqs(bodies.size());
+  Impl::PendingSend reg;
+  Status s = impl_->write([&](Transaction& txn) -> Status {
     ids.clear();
     ASSIGN_OR_RETURN(auto q, readQueue(txn, ws, name));
-    for (const auto& body : bodies) {
-      uint64_t seq = impl_->nextSeq();
-      RETURN_IF_ERROR(impl_->putNewMessage(txn, ws, q.id, body, seq));
-      ids.push_back(hex64(q.id) + hex64(seq));
+    impl_->allocateSend(q.id, seqs, reg);
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      RETURN_IF_ERROR(impl_->putNewMessage(txn, ws, q.id, bodies[i], seqs[i]));
+      ids.push_back(hex64(q.id) + hex64(seqs[i]));
     }
     return addCounters(txn, ws, q.id, static_cast<int64_t>(bodies.size()), 0);
-  }));
+  });
+  impl_->releaseSend(reg);  // committed (visible to later claims) or abandoned
+  RETURN_IF_ERROR(s);
   impl_->wake();
   return ids;
 }
@@ -461,8 +560,10 @@ Status QueueService::changeVisibility(std::string_view ws, std::string_view name
                                       int64_t visibility_ms) {
   RETURN_IF_ERROR(checkVisibility(visibility_ms));
   ASSIGN_OR_RETURN(auto r, parseReceipt(receipt));
+  uint64_t qid = 0;
   RETURN_IF_ERROR(impl_->write([&](Transaction& txn) -> Status {
     ASSIGN_OR_RETURN(auto q, readQueue(txn, ws, name));
+    qid = q.id;
     std::string mkey = records::messageKey(ws, q.id, r.seq);
     ASSIGN_OR_RETURN(auto raw, txn.get(mkey));
     if (!raw) return notFound("receipt handle is stale or unknown");
@@ -480,7 +581,10 @@ Status QueueService::changeVisibility(std::string_view ws, std::string_view name
     }
     return txn.put(mkey, records::encodeMessage(m));
   }));
-  if (visibility_ms == 0) impl_->wake();
+  if (visibility_ms == 0) {
+    impl_->lowerHead(qid, r.seq);  // ready again at its old place, maybe below the head
+    impl_->wake();
+  }
   return Status::OK();
 }
 

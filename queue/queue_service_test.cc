@@ -211,5 +211,36 @@ TEST_F(QueueServiceTest, AckBatchAcksValidReceiptsAndReportsStaleOnes) {
   EXPECT_EQ(q_->ackBatch("default", "nope", {"x"}).status().code(), Code::kNotFound);
 }
 
+TEST_F(QueueServiceTest, MessagesReadyAgainBelowTheHeadAreStillReceivedInOrder) {
+  // Claims remember where the ready messages start; messages made visible again at their old
+  // place (visibility 0, timeout) sit below that point and must still come out first.
+  ASSERT_TRUE(q_->create("default", "jobs").ok());
+  ASSERT_TRUE(q_->sendBatch("default", "jobs", {"m0", "m1", "m2", "m3", "m4", "m5"}).ok());
+  auto first = q_->receive("default", "jobs", 2, 30000, 0);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 2u);
+  auto short_lived = q_->receive("default", "jobs", 1, 50, 0);  // m2, times out
+  ASSERT_TRUE(short_lived.ok());
+  auto next = q_->receive("default", "jobs", 1, 30000, 0);  // m3; the head is past m3 now
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ((*next)[0].body, "m3");
+  ASSERT_TRUE(q_->changeVisibility("default", "jobs", (*first)[1].receipt, 0).ok());  // m1 back
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));                          // m2 back
+  auto again = q_->receive("default", "jobs", 10, 30000, 0);
+  ASSERT_TRUE(again.ok());
+  std::vector<std::string> bodies;
+  for (const auto& m : *again) bodies.push_back(m.body);
+  EXPECT_EQ(bodies, (std::vector<std::string>{"m1", "m2", "m4", "m5"}));
+  // A reopened service (a restart) starts from the beginning again and loses nothing.
+  q_.reset();
+  engine_.reset();
+  open();
+  ASSERT_TRUE(q_->changeVisibility("default", "jobs", (*again)[0].receipt, 0).ok());
+  auto after = q_->receive("default", "jobs", 10, 30000, 0);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].body, "m1");
+}
+
 }  // namespace
 }  // namespace strata::queue

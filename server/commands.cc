@@ -48,6 +48,11 @@ int runServer(const RunArgs& args) {
   auto server = Server::start(args.options);
   if (!server.ok()) return fail("", server.status());
   std::printf("strata server listening on %s\n", (*server)->url().c_str());
+  if ((*server)->s3Port() != 0) {
+    const std::string& sl = args.options.s3_listen;
+    std::printf("strata server s3 listening on http://%s:%u\n", sl.substr(0, sl.rfind(':')).c_str(),
+                (*server)->s3Port());
+  }
   if ((*server)->respPort() != 0) {
     const std::string& rl = args.options.resp_listen;
     std::printf("strata server resp listening on redis://%s:%u\n", rl.substr(0, rl.rfind(':')).c_str(),
@@ -129,6 +134,8 @@ void registerCommands(CLI::App& app) {
                      "Unreferenced chunks are kept at least this long")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  server->add_option("--s3-listen", run->options.s3_listen,
+                     "Also serve object storage over the S3 protocol on HOST:PORT");
   server->add_option("--resp-listen", run->options.resp_listen,
                      "Also serve the key-value store over the Redis protocol on HOST:PORT");
   server->add_option("--kv-max-namespaces", run->options.kv_max_namespaces,

@@ -18,6 +18,9 @@
 #include "server/http/kv_queue_routes.h"
 #include "server/periodic_task.h"
 #include "server/resp/resp_server.h"
+#include "server/s3/credential_store.h"
+#include "server/s3/master_key.h"
+#include "server/s3/s3_server.h"
 #include "common/clock.h"
 
 namespace strata::server {
@@ -38,6 +41,8 @@ struct Server::Impl {
   std::unique_ptr<kv::KvService> kv;
   std::unique_ptr<queue::QueueService> queues;
   std::unique_ptr<resp::RespServer> resp;
+  std::unique_ptr<s3::CredentialStore> s3_credentials;
+  std::unique_ptr<s3::S3Server> s3;
   PeriodicTask kv_expiry;
   bool stopped = false;
 
@@ -46,6 +51,7 @@ struct Server::Impl {
     stopped = true;
     if (listener) listener->stop();  // no handler runs after this
     if (resp) resp->stop();
+    if (s3) s3->stop();
     kv_expiry.stop();
     if (collector) collector->stop();
     listener.reset();
@@ -53,9 +59,12 @@ struct Server::Impl {
     collector_metrics.reset();
     collector.reset();
     resp.reset();
+    s3.reset();
+    s3_credentials.reset();
     queues.reset();
     kv.reset();
     tokens.reset();
+    storage.objects.reset();
     storage.service.reset();
     storage.store.reset();
     storage.engine.reset();  // flushes and closes RocksDB
@@ -67,6 +76,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { stop(); }
 
 uint16_t Server::port() const { return impl_->listener ? impl_->listener->port() : 0; }
+uint16_t Server::s3Port() const { return impl_->s3 ? impl_->s3->port() : 0; }
 uint16_t Server::respPort() const { return impl_->resp ? static_cast<uint16_t>(impl_->resp->port()) : 0; }
 
 std::string Server::url() const {
@@ -98,6 +108,10 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   impl->tokens = std::make_unique<auth::TokenStore>(*impl->storage.engine);
   ASSIGN_OR_RETURN(impl->admin,
                    auth::ensureAdminToken(*impl->tokens, options.data_dir, kDefaultWorkspace));
+  // S3 secrets are sealed with the server's master key (docs/s3.md); tokens made with --s3
+  // get a credential under the same id.
+  ASSIGN_OR_RETURN(s3::MasterKey master_key, s3::MasterKey::loadOrCreate(options.data_dir + "/master-key"));
+  impl->s3_credentials = std::make_unique<s3::CredentialStore>(*impl->storage.engine, std::move(master_key));
 
   fs::FileSystemService& service = *impl->storage.service;
   impl->collector = std::make_unique<fs::Collector>(service.chunks());
@@ -109,10 +123,11 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
       [tokens](std::optional<std::string_view> header) { return tokens->authenticateHeader(header); });
   CollectorMetrics* gc_metrics = impl->collector_metrics.get();
   http::addHealthRoutes(*impl->router, [gc_metrics] { gc_metrics->refresh(); });
-  http::addTokenRoutes(*impl->router, *impl->tokens);
+  http::addTokenRoutes(*impl->router, *impl->tokens, *impl->s3_credentials);
   http::addFsRoutes(*impl->router, service);
   http::addUploadRoutes(*impl->router, service, *impl->budget);
   http::addDownloadRoutes(*impl->router, service, *impl->budget);
+  http::addInodeRoutes(*impl->router, service, *impl->storage.engine);
 
   const db::Durability durability = options.kv_sync ? db::Durability::kSync : db::Durability::kBuffered;
   impl->kv = std::make_unique<kv::KvService>(
@@ -140,6 +155,12 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   });
 
   ASSIGN_OR_RETURN(impl->listener, http::Listener::start(listen, *impl->router));
+  if (!options.s3_listen.empty()) {
+    s3::S3ServerOptions s3_options;
+    RETURN_IF_ERROR(http::parseListenAddress(options.s3_listen, s3_options.listen));
+    s3_options.listen.shutdown_grace = std::chrono::milliseconds(options.shutdown_grace_ms);
+    ASSIGN_OR_RETURN(impl->s3, s3::startS3Server(s3_options, {*impl->storage.objects, *impl->s3_credentials}));
+  }
   if (options.gc_interval_seconds > 0) {
     impl->collector->start(std::chrono::seconds(options.gc_interval_seconds));
   }

@@ -21,6 +21,7 @@ struct ServerOptions {
   uint64_t memory_budget_bytes = 128ull << 20;  // request buffers (server/http/memory_budget.h)
   int shutdown_grace_ms = 10000;                // in-flight requests get this long on stop()
   std::string resp_listen;                      // HOST:PORT of the Redis-protocol listener; "" = off
+  std::string s3_listen;                        // HOST:PORT of the S3 endpoint; "" = off
   size_t kv_max_namespaces = 1000;              // soft limit per workspace
   // Durability of KV and queue writes: false = buffered (kill -9 safe at once, machine-crash
   // safe within ~1 s, as Redis appendfsync everysec); true = fsync every write.
@@ -38,6 +39,8 @@ class Server {
   uint16_t port() const;
   // Port of the Redis-protocol listener, 0 when it is off.
   uint16_t respPort() const;
+  // Port of the S3 endpoint, 0 when it is off.
+  uint16_t s3Port() const;
   // "http://HOST:PORT"
   std::string url() const;
   // DIR/admin-token, and whether this start created it.

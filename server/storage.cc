@@ -24,6 +24,8 @@ Result<Storage> openStorage(const std::string& data_dir, fs::ServiceOptions opti
   ASSIGN_OR_RETURN(s.store, blob::openLocalStore(data_dir + "/chunks"));
   s.service = fs::makeFileSystemService(*s.engine, *s.store, options);
   RETURN_IF_ERROR(s.service->ensureWorkspace(kDefaultWorkspace));
+  s.objects = object::makeObjectService(*s.engine, s.service->chunks());
+  RETURN_IF_ERROR(s.objects->ensureWorkspace(kDefaultWorkspace));
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include "common/status.h"
 #include "db/engine.h"
 #include "fs/filesystem.h"
+#include "object/object_service.h"
 
 namespace strata::server {
 
@@ -20,10 +21,13 @@ struct Storage {
   std::unique_ptr<db::Engine> engine;
   std::unique_ptr<blob::Store> store;
   std::unique_ptr<fs::FileSystemService> service;
+  // Buckets and objects on the same chunk layer; it registers with the chunk manager so fsck
+  // counts object references, so every opener of the storage (fsck included) has it.
+  std::unique_ptr<object::ObjectService> objects;
 };
 
 // Creates DIR (mode 0700) when missing, opens both stores, and ensures the `default`
-// workspace with its `default` file system. kBusy when another process has DIR open.
+// workspace with its `default` file system and `public` / `private` buckets. kBusy when another process has DIR open.
 Result<Storage> openStorage(const std::string& data_dir, fs::ServiceOptions options);
 
 }  // namespace strata::server

@@ -20,6 +20,10 @@ namespace {
 
 constexpr int kSnapshotAttempts = 8;
 constexpr size_t kZeroPiece = 64 << 10;
+// files:read: how many files one request may name, and how many bytes their contents may add
+// up to (the answer streams, so this bounds a request's duration, not memory).
+constexpr size_t kMaxFilesPerRead = 1000;
+constexpr uint64_t kMaxBytesPerRead = 64ull << 20;
 
 std::string httpDate(int64_t unix_ns) {
   std::time_t t = static_cast<std::time_t>(unix_ns / 1000000000);
@@ -156,6 +160,81 @@ Status chunkGetRoute(fs::FileSystemService& service, MemoryBudget& budget, Call&
                         bytes);
 }
 
+// Many whole files in one answer, for downloads of many small files (docs/api.md "Download").
+// Every file is resolved (attributes and chunk map, each a consistent snapshot) before the head
+// is sent, so a bad path fails the request with its usual error and nothing streamed. Body:
+// per file, in request order, [u32 big-endian header length][header JSON][chunk bytes of the
+// header's chunks, in order]; holes are not sent (the client knows the size).
+Status filesReadRoute(fs::FileSystemService& service, MemoryBudget& budget, Call& call) {
+  ASSIGN_OR_RETURN(auto fsys, openFs(service, call));
+  ASSIGN_OR_RETURN(nlohmann::json req, readJsonObject(call));
+  auto paths = req.find("paths");
+  if (paths == req.end() || !paths->is_array() || paths->empty()) {
+    return invalidArgument("field 'paths' must be a non-empty array of paths");
+  }
+  if (paths->size() > kMaxFilesPerRead) {
+    return invalidArgument("at most ", std::to_string(kMaxFilesPerRead), " paths per request");
+  }
+  std::vector<std::string> headers;
+  std::vector<Snapshot> snaps;
+  headers.reserve(paths->size());
+  snaps.reserve(paths->size());
+  uint64_t total = 0, content = 0;
+  for (const auto& p : *paths) {
+    if (!p.is_string()) return invalidArgument("every entry of 'paths' must be a string");
+    const std::string& path = p.get_ref<const std::string&>();
+    RETURN_IF_ERROR(checkPath(path));
+    ASSIGN_OR_RETURN(Snapshot snap, snapshot(*fsys, path));
+    content += snap.attr.size;
+    if (content > kMaxBytesPerRead) {
+      return Status(Code::kTooLarge, "the files of one request may hold at most " +
+                                         std::to_string(kMaxBytesPerRead) + " bytes");
+    }
+    nlohmann::json chunks = nlohmann::json::array();
+    for (const auto& c : snap.chunks) {
+      chunks.push_back({{"index", c.index}, {"id", c.id.hex()}, {"length", c.length}});
+      total += c.length;
+    }
+    nlohmann::json head = {{"path", path},
+                           {"size", snap.attr.size},
+                           {"mtime_ns", snap.attr.mtime_ns},
+                           {"mode", snap.attr.mode},
+                           {"version", snap.attr.version},
+                           {"chunks", std::move(chunks)}};
+    headers.push_back(head.dump());
+    total += 4 + headers.back().size();
+    snaps.push_back(std::move(snap));
+  }
+  ASSIGN_OR_RETURN(auto lease, budget.acquire(fs::kChunkSize));
+  RETURN_IF_ERROR(call.ex().startStream(200, {{"Content-Type", "application/octet-stream"}}, total));
+  if (call.ex().method() == "HEAD") return Status::OK();
+  Status st;
+  for (size_t i = 0; i < snaps.size() && st.ok(); ++i) {
+    const std::string& head = headers[i];
+    const uint32_t n = static_cast<uint32_t>(head.size());
+    const char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                         static_cast<char>(n)};
+    st = call.ex().write(std::string_view(len, 4));
+    if (st.ok()) st = call.ex().write(head);
+    for (const auto& c : snaps[i].chunks) {
+      if (!st.ok()) break;
+      auto bytes = service.chunks().read(call.workspace(), c.id, 0, c.length);  // whole: verified
+      if (!bytes.ok()) {
+        st = bytes.status();
+      } else if (bytes->size() != c.length) {
+        st = corruption("chunk ", c.id.hex(), " is shorter than its map says");
+      } else {
+        st = call.ex().write(*bytes);
+        metrics::inc("strata_download_bytes_total", {}, static_cast<double>(c.length));
+      }
+    }
+  }
+  // After the head is out an error can only cut the body short (the client sees fewer bytes
+  // than Content-Length).
+  if (!st.ok() && st.code() != Code::kIOError) spdlog::error("files:read failed mid-stream: {}", st.toString());
+  return Status::OK();
+}
+
 }  // namespace
 
 void addDownloadRoutes(Router& router, fs::FileSystemService& service, MemoryBudget& budget) {
@@ -163,6 +242,8 @@ void addDownloadRoutes(Router& router, fs::FileSystemService& service, MemoryBud
                     "File and chunk bytes sent to clients.");
   router.add("GET", "/api/v1/fs/{fs}/content", "fs.content", Access::kRead, kNoBody,
              [&service, &budget](Call& call) { return contentRoute(service, budget, call); });
+  router.add("POST", "/api/v1/fs/{fs}/files:read", "fs.files_read", Access::kRead, kJsonBodyLimit,
+             [&service, &budget](Call& call) { return filesReadRoute(service, budget, call); });
   router.add("GET", "/api/v1/fs/{fs}/chunks/{id}", "fs.chunk_get", Access::kRead, kNoBody,
              [&service, &budget](Call& call) { return chunkGetRoute(service, budget, call); });
 }

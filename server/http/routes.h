@@ -15,6 +15,10 @@ namespace strata::server::auth {
 class TokenStore;
 }
 
+namespace strata::server::s3 {
+class CredentialStore;
+}
+
 namespace strata::server::http {
 
 class Router;
@@ -24,7 +28,8 @@ class MemoryBudget;
 // metrics kept elsewhere up to date.
 void addHealthRoutes(Router& router, std::function<void()> before_metrics);
 // /api/v1/tokens..., /api/v1/whoami.
-void addTokenRoutes(Router& router, auth::TokenStore& tokens);
+// `s3`: tokens created with {"s3": true} also get an S3 credential (access key id = token id).
+void addTokenRoutes(Router& router, auth::TokenStore& tokens, s3::CredentialStore& s3);
 // /api/v1/fs, /api/v1/fs/{fs}/{stat,list,mkdir,files,move,usage,chunkmap}.
 void addFsRoutes(Router& router, fs::FileSystemService& service);
 // /api/v1/fs/{fs}/uploads..., PUT/POST /api/v1/fs/{fs}/chunks...

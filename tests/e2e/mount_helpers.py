@@ -3,7 +3,7 @@ FUSE mounts of it. Every mount started here is unmounted (fusermount3 -u -z) and
 killed at teardown, even when a test fails.
 
 The binary is $STRATA_BIN (or ./build/app/strata); it must include the mount commands and the
-server's inode routes (during development: build-mount/mount/strata-mountdev).
+server's inode routes.
 """
 
 import hashlib
