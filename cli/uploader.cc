@@ -148,7 +148,7 @@ Result<TransferResult> Uploader::run(const std::string& local, const std::string
   std::vector<Pending> batch;
   size_t batch_chunks = 0;
   uint64_t kept_bytes = 0;
-  Status st;
+  Status sent;
   for (size_t idx : plan.upload) {
     const LocalFile& f = tree.files[idx];
     Pending p;
@@ -160,16 +160,16 @@ Result<TransferResult> Uploader::run(const std::string& local, const std::string
     batch_chunks += client::chunkCount(f.size);
     batch.push_back(std::move(p));
     if (batch.size() >= kFilesPerBatch || batch_chunks >= kChunksPerBatch) {
-      st = uploadBatch(batch);
-      if (!st.ok()) break;
+      sent = uploadBatch(batch);
+      if (!sent.ok()) break;
       batch.clear();
       batch_chunks = 0;
       kept_bytes = 0;
     }
   }
-  if (st.ok() && !batch.empty()) st = uploadBatch(batch);
+  if (sent.ok() && !batch.empty()) sent = uploadBatch(batch);
   const Status committed = waitForCommit();
-  RETURN_IF_ERROR(st);
+  RETURN_IF_ERROR(sent);
   RETURN_IF_ERROR(committed);
   if (!upload_id_.empty()) client_.abortUpload(options_.fs, upload_id_).ignoreError();  // pins no longer needed
   result_.wire_bytes = progress_.wireBytes();
@@ -307,14 +307,14 @@ Status Uploader::sendMissing(std::vector<Pending>& batch, const std::unordered_s
       std::vector<client::ChunkBody> chunks;
       uint64_t bytes = 0;
       for (size_t k = 0; k < group.size(); ++k) {
-        std::string_view bytes;
+        std::string_view data;
         if (group[k].file->keep) {
-          bytes = group[k].file->data;  // no copy: the batch outlives this task
+          data = group[k].file->data;  // no copy: the batch outlives this task
         } else {
           RETURN_IF_ERROR(readChunk(group[k], bodies[k]));
-          bytes = bodies[k];
+          data = bodies[k];
         }
-        chunks.push_back(client::ChunkBody{group[k].ref.id, bytes});
+        chunks.push_back(client::ChunkBody{group[k].ref.id, data});
         bytes += group[k].ref.length;
       }
       RETURN_IF_ERROR(client_.putChunks(options_.fs, upload_id_, chunks));
