@@ -10,6 +10,7 @@ void registerCommands(CLI::App& app) {
   registerTokenCommands(app);
   registerKvCommands(app);
   registerQueueCommands(app);
+  registerObjectCommands(app);
 }
 
 }  // namespace strata::cli

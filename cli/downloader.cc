@@ -53,6 +53,7 @@ struct FileJob {
   client::ChunkMap map;
   bool have_local_same_size = false;  // delta against the existing local file
   bool small = false;                 // fetched whole with other small files
+  bool published = false;             // already renamed into place by a worker
 };
 
 class Downloader {
@@ -71,6 +72,7 @@ class Downloader {
   static Status createTemp(FileJob& job, uint64_t size);
   Status fetchChunk(FileJob& job, const fs::ChunkRef& ref);
   Status finish(FileJob& job);
+  static Status publish(FileJob& job);
   void cleanup(std::vector<FileJob>& batch);
 
   const client::Client& client_;
@@ -198,7 +200,7 @@ Status Downloader::fetchSmallFiles(std::vector<FileJob>& batch, const std::vecto
     }
     progress_.addWire(wire);
     progress_.addBytes(job.map.size);
-    return Status::OK();
+    return publish(job);  // on the worker: the main thread only counts small files
   });
 }
 
@@ -285,6 +287,14 @@ Status Downloader::fetchChunk(FileJob& job, const fs::ChunkRef& ref) {
 }
 
 Status Downloader::finish(FileJob& job) {
+  if (!job.published) RETURN_IF_ERROR(publish(job));
+  progress_.addFiles(1);
+  ++result_.files_transferred;
+  return Status::OK();
+}
+
+// Sets mode and times on the temp file and renames it over the target.
+Status Downloader::publish(FileJob& job) {
   if (::chmod(job.temp_path.c_str(), job.entry.attr.mode & 07777) != 0) return errnoStatus("cannot chmod", job.temp_path);
   timespec times[2];
   times[0].tv_sec = 0;
@@ -295,8 +305,7 @@ Status Downloader::finish(FileJob& job) {
   if (::utimensat(AT_FDCWD, job.temp_path.c_str(), times, 0) != 0) return errnoStatus("cannot set times of", job.temp_path);
   if (::rename(job.temp_path.c_str(), job.local_path.c_str()) != 0) return errnoStatus("cannot replace", job.local_path);
   job.temp_path.clear();
-  progress_.addFiles(1);
-  ++result_.files_transferred;
+  job.published = true;
   return Status::OK();
 }
 

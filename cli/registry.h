@@ -11,4 +11,5 @@ void registerTokenCommands(CLI::App& app);
 void registerLoginCommand(CLI::App& app);
 void registerKvCommands(CLI::App& app);
 void registerQueueCommands(CLI::App& app);
+void registerObjectCommands(CLI::App& app);
 }  // namespace strata::cli

@@ -13,7 +13,9 @@ namespace strata::cli {
 // included. A std::map so iteration is in path order (parents before children).
 using RemoteTree = std::map<std::string, client::Entry>;
 
-// Lists every entry below the directory `root`. kNotFound when root does not exist.
-Result<RemoteTree> listRemoteTree(const client::Client& client, const std::string& fs, const std::string& root);
+// Lists every entry below the directory `root`, up to `parallel` directories at once.
+// kNotFound when root does not exist.
+Result<RemoteTree> listRemoteTree(const client::Client& client, const std::string& fs, const std::string& root,
+                                  int parallel = 8);
 
 }  // namespace strata::cli

@@ -13,6 +13,7 @@ namespace {
 
 // Error bodies are short JSON; cap what is kept of a misbehaving server's answer.
 constexpr size_t kMaxErrorBody = 64 << 10;
+constexpr long kReceiveBufferBytes = 512L << 10;
 
 void globalInit() {
   static std::once_flag once;
@@ -120,6 +121,9 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) const {
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+    // libcurl's default 16 KiB receive buffer costs a poll and a recv per 16 KiB: a 4 MiB chunk
+    // took ~500 of each. 512 KiB cuts that by 32x (curl caps it at CURL_MAX_READ_SIZE).
+    curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);

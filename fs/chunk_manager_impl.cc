@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/sha256.h"
 #include "fs/fsck.h"
 #include "fs/records.h"
 #include "fs/refcounts.h"
@@ -158,6 +159,11 @@ Status ChunkManagerImpl::putChunks(std::string_view ws, const std::vector<blob::
   for (const auto& c : chunks) {
     ASSIGN_OR_RETURN(bool deleting, markedDeleting(engine_, keys, c.id));
     if (deleting) {
+      // Verified now, so that a bad chunk among these stores nothing of the batch either
+      // (putBatch verifies the rest before writing any).
+      if (Sha256::of(c.data) != c.id) {
+        return invalidArgument("chunk id ", c.id.hex(), " does not match its bytes; nothing stored");
+      }
       slow.push_back(&c);
     } else {
       batch.push_back(c);

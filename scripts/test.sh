@@ -26,8 +26,14 @@ e2e_rc=0
 # shellcheck disable=SC2086
 /usr/bin/python3 -m pytest tests/e2e -ra -p no:cacheprovider ${PYTEST_ARGS:-} || e2e_rc=$?
 
-if [[ $unit_rc -ne 0 || $e2e_rc -ne 0 ]]; then
-  echo "test: FAILED (ctest exit $unit_rc, pytest exit $e2e_rc)" >&2
+echo "== Python SDK tests (pytest)"
+# The SDK from the source tree (users install it with `pip install ./sdk/python`).
+sdk_rc=0
+# shellcheck disable=SC2086
+PYTHONPATH="$ROOT/sdk/python" /usr/bin/python3 -m pytest tests/sdk -ra -p no:cacheprovider ${PYTEST_ARGS:-} || sdk_rc=$?
+
+if [[ $unit_rc -ne 0 || $e2e_rc -ne 0 || $sdk_rc -ne 0 ]]; then
+  echo "test: FAILED (ctest exit $unit_rc, pytest exit $e2e_rc, sdk pytest exit $sdk_rc)" >&2
   exit 1
 fi
 echo "test: all passed"

@@ -16,6 +16,7 @@
 #include "kv/kv_service.h"
 #include "queue/queue_service.h"
 #include "server/http/kv_queue_routes.h"
+#include "server/http/object_routes.h"
 #include "server/periodic_task.h"
 #include "server/resp/resp_server.h"
 #include "server/s3/credential_store.h"
@@ -136,6 +137,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   impl->queues = std::make_unique<queue::QueueService>(*impl->storage.engine, durability);
   http::addKvRoutes(*impl->router, *impl->kv);
   http::addQueueRoutes(*impl->router, *impl->queues);
+  http::addObjectRoutes(*impl->router, *impl->storage.objects, *impl->s3_credentials, [i = impl.get()] { return http::S3Endpoint{i->options.s3_listen, i->s3 ? i->s3->port() : uint16_t{0}}; });
   if (!options.resp_listen.empty()) {
     impl->resp = std::make_unique<resp::RespServer>(resp::RespDeps{
         *impl->kv, [tokens](std::string_view token) { return tokens->authenticate(token); }});
