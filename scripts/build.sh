@@ -14,6 +14,9 @@ JOBS=${JOBS:-$(nproc)}
 launcher=()
 if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout and no build-directory hash, so a fresh clone elsewhere
+  # (as CI makes) still hits the cache.
+  export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
 fi
 
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "${launcher[@]}" >/dev/null
