@@ -12,7 +12,7 @@ PACKAGES=(
   cmake ninja-build g++ ccache pkg-config git
   # libraries the build links against
   librocksdb-dev libboost-dev libboost-system-dev libfuse3-dev libcurl4-openssl-dev
-  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev libzstd-dev libpq-dev
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libssl-dev libzstd-dev libpq-dev libexpat1-dev
   # unit tests and micro-benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # end-to-end tests (Debian's python3, not a pyenv one), the FUSE runtime, Redis clients for RESP
