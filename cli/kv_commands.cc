@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "cli/output.h"
 #include "cli/registry.h"
 #include "client/kv_calls.h"
 
@@ -17,12 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-void printJson(const json& j) { std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str()); }
-
-std::string readStdin() {
-  std::cin >> std::noskipws;
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-}
 
 struct KvArgs {
   std::string ns;

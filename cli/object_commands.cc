@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "cli/output.h"
 #include "cli/registry.h"
 #include "client/object_calls.h"
 
@@ -23,7 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-void printJson(const json& j) { std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str()); }
 
 Status errnoStatus(const std::string& what) {
   return Status(errno == ENOENT ? Code::kNotFound : Code::kIOError, what + ": " + std::strerror(errno));
@@ -71,11 +71,6 @@ class MappedFile {
   const char* data_ = nullptr;
   size_t size_ = 0;
 };
-
-std::string readStdin() {
-  std::cin >> std::noskipws;
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-}
 
 Status writeAll(int fd, std::string_view bytes, const std::string& what) {
   while (!bytes.empty()) {

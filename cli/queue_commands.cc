@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "cli/output.h"
 #include "cli/registry.h"
 #include "client/queue_calls.h"
 
@@ -16,7 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-void printJson(const json& j) { std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str()); }
 
 json messageJson(const client::QueueMessage& m) {
   json j = {{"id", m.id}, {"body", m.body}, {"receive_count", m.receive_count}, {"sent_unix_ms", m.sent_unix_ms}};
@@ -96,10 +96,7 @@ void registerQueueCommands(CLI::App& app) {
   send->callback([a] {
     runCommand([&]() -> Status {
       std::string body = a->body;
-      if (!a->body_given || body == "-") {
-        std::cin >> std::noskipws;
-        body.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-      }
+      if (!a->body_given || body == "-") body = readStdin();
       ASSIGN_OR_RETURN(auto c, connect());
       ASSIGN_OR_RETURN(auto ids, client::queueSend(*c, a->name, {body}));
       if (a->json) {

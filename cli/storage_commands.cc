@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "cli/output.h"
 #include "cli/downloader.h"
 #include "cli/format.h"
 #include "cli/listing.h"
@@ -25,9 +26,6 @@ struct StorageFlags {
   bool json = false;
 };
 
-void printJson(const json& j) {
-  std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
-}
 
 // Options every storage subcommand takes; they may come before or after the subcommand name.
 void addCommonOptions(CLI::App* cmd, const std::shared_ptr<StorageFlags>& flags) {

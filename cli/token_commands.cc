@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "cli/output.h"
 #include "cli/registry.h"
 
 namespace strata::cli {
@@ -24,9 +25,6 @@ json tokenJson(const client::Token& t) {
   return j;
 }
 
-void printJson(const json& j) {
-  std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
-}
 
 }  // namespace
 
