@@ -7,13 +7,18 @@
 # (every acknowledged write is in the OS, fsynced within a second). Strata's KV writes are
 # in its write-ahead log before they are acknowledged (kill -9 safe) and fsynced each second.
 # Knobs: BENCH_N (requests per test, 200000), BENCH_CLIENTS (50), BENCH_TESTS (set,get,incr),
-# BENCH_PIPELINES ("1 16"). Both servers listen on 127.0.0.1 only.
+# BENCH_PIPELINES ("1 16"), BENCH_KEYSPACE (unset: redis-benchmark's default, every request of
+# a test on ONE key; N: random keys out of N, redis-benchmark -r N). Strata serves one round's
+# commands per distinct key (one read and one write per key), which the one-key default
+# favours: run with BENCH_KEYSPACE=100000 too. Both servers listen on 127.0.0.1 only.
 set -euo pipefail
 
 N=${BENCH_N:-200000}
 CLIENTS=${BENCH_CLIENTS:-50}
 TESTS=${BENCH_TESTS:-set,get,incr}
 PIPELINES=${BENCH_PIPELINES:-1 16}
+KEYSPACE_ARGS=()
+[ -n "${BENCH_KEYSPACE:-}" ] && KEYSPACE_ARGS=(-r "$BENCH_KEYSPACE")
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STRATA_BIN=${STRATA_BIN:-$ROOT/build/app/strata}
 
@@ -67,10 +72,11 @@ done
 run() {  # run PORT PIPELINE [auth args...]
   local port=$1 pipeline=$2
   shift 2
-  redis-benchmark -h 127.0.0.1 -p "$port" -t "$TESTS" -n "$N" -c "$CLIENTS" -P "$pipeline" --csv "$@" 2>/dev/null |
+  redis-benchmark -h 127.0.0.1 -p "$port" -t "$TESTS" -n "$N" -c "$CLIENTS" -P "$pipeline" "${KEYSPACE_ARGS[@]}" --csv "$@" 2>/dev/null |
     awk -F'","' 'NR > 1 { gsub(/"/, "", $1); gsub(/"/, "", $2); print $1, $2 }'
 }
 
+echo "keyspace: ${BENCH_KEYSPACE:-one key per test}; load average: $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-8s %-9s %14s %14s %8s\n' test pipeline "strata req/s" "redis req/s" ratio
 for P in $PIPELINES; do
   declare -A S=() R=()

@@ -4,13 +4,21 @@
     STRATA_BIN=build/app/strata /usr/bin/python3 bench/queue_bench.py
 
 Each side moves BENCH_MESSAGES (200,000) messages of BENCH_BODY bytes (1 KiB) through one queue
-with BENCH_PRODUCERS (4) producer and BENCH_CONSUMERS (4) consumer processes: producers send in
-batches of 100, consumers receive up to 100 at a time and ack them in one call. Strata: POST
-/messages (batch), POST /receive (long poll), POST /ack (batch). Redis (appendonly yes,
-appendfsync everysec, as durable as Strata's default): pipelined XADD, XREADGROUP ... COUNT 100
-BLOCK, XACK. The rate is messages fully sent, received and acked per second, wall clock from
-the first send to the last ack. Needs Debian's redis-server, python3-redis, python3-requests.
-Everything listens on 127.0.0.1 only.
+with BENCH_PRODUCERS (4) producers and BENCH_CONSUMERS (4) consumers: producers send in
+batches of BENCH_BATCH (100), consumers receive up to BENCH_BATCH at a time and ack them in one
+call. Strata: POST /messages (batch), POST /receive (long poll), POST /ack (batch). Redis
+(appendonly yes, appendfsync everysec, as durable as Strata's default): BENCH_BATCH pipelined
+XADDs, XREADGROUP ... COUNT BENCH_BATCH BLOCK, one XACK with every id received. The rate is
+messages fully sent, received and acked per second, wall clock from the first send to the last
+ack.
+
+Not identical work: an acked Strata message is deleted, while XACK leaves the entry in the
+stream (Redis would need XDEL too); Redis keeps everything in memory.
+
+The load comes from bench/queue_bench_client.cc (threads of one C++ process, built here with
+g++), so the client is not what is measured; BENCH_CLIENT=python uses the older Python
+processes instead (requests / redis-py, far slower clients on both sides). Needs Debian's
+redis-server, g++, python3-redis, python3-requests. Everything listens on 127.0.0.1 only.
 """
 
 import multiprocessing as mp
@@ -31,7 +39,8 @@ MESSAGES = int(os.environ.get("BENCH_MESSAGES", "200000"))
 BODY_BYTES = int(os.environ.get("BENCH_BODY", "1024"))
 PRODUCERS = int(os.environ.get("BENCH_PRODUCERS", "4"))
 CONSUMERS = int(os.environ.get("BENCH_CONSUMERS", "4"))
-BATCH = 100
+BATCH = int(os.environ.get("BENCH_BATCH", "100"))
+CLIENT = os.environ.get("BENCH_CLIENT", "cpp")
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_S = float(os.environ.get("BENCH_TIMEOUT", "600"))
 
@@ -107,10 +116,12 @@ def start_strata(binary, work):
     sys.exit("strata did not start:\n" + (work / "strata.log").read_text(errors="replace"))
 
 
-def bench_strata(url, token):
+def bench_strata(url, token, client):
     r = requests.post(f"{url}/api/v1/queues", json={"name": "bench", "visibility_timeout_seconds": 300},
                       headers={"Authorization": f"Bearer {token}"})
     r.raise_for_status()
+    if client:
+        return run_client(client, "strata", int(url.rsplit(":", 1)[1]), token)
     return run_side(strata_producer, strata_consumer, (url, token))
 
 
@@ -148,13 +159,34 @@ def redis_consumer(port, done, start_evt):
             done.value += acked
 
 
-def bench_redis(port):
+def bench_redis(port, client):
     r = redis.Redis(host="127.0.0.1", port=port)
     r.xgroup_create("bench", "g", id="$", mkstream=True)
+    if client:
+        return run_client(client, "redis", port, "-")
     return run_side(redis_producer, redis_consumer, (port,))
 
 
 # ---------------------------------------------------------------- common
+def build_client(work):
+    exe = work / "queue_bench_client"
+    src = ROOT / "bench" / "queue_bench_client.cc"
+    subprocess.run(["g++", "-std=c++17", "-O2", "-pthread", "-o", str(exe), str(src)], check=True)
+    return exe
+
+
+def run_client(client, side, port, token):
+    out = subprocess.run([str(client), side, str(port), token, str(MESSAGES), str(BODY_BYTES),
+                          str(PRODUCERS), str(CONSUMERS), str(BATCH)],
+                         capture_output=True, text=True, timeout=TIMEOUT_S)
+    if out.returncode != 0:
+        sys.exit(f"{side} run failed: {out.stderr.strip()}")
+    elapsed, acked = out.stdout.split()
+    if int(acked) < MESSAGES:
+        sys.exit(f"{side} run failed: {acked}/{MESSAGES} acked")
+    return MESSAGES / float(elapsed), float(elapsed)
+
+
 def run_side(producer, consumer, args):
     done = mp.Value("q", 0)
     start_evt = mp.Event()
@@ -187,6 +219,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="strata-queue-bench."))
     procs = []
     try:
+        client = build_client(work) if CLIENT == "cpp" else None
         strata, url, token = start_strata(binary, work)
         procs.append(strata)
         port = free_port()
@@ -202,9 +235,10 @@ def main():
             except redis.ConnectionError:
                 time.sleep(0.1)
 
-        print(f"{MESSAGES} messages of {BODY_BYTES} B, {PRODUCERS} producers, {CONSUMERS} consumers")
-        s_rate, s_time = bench_strata(url, token)
-        r_rate, r_time = bench_redis(port)
+        print(f"{MESSAGES} messages of {BODY_BYTES} B, {PRODUCERS} producers, {CONSUMERS} consumers, "
+              f"batches of {BATCH}, {CLIENT} client; load average {os.getloadavg()[0]:.2f}")
+        s_rate, s_time = bench_strata(url, token, client)
+        r_rate, r_time = bench_redis(port, client)
         print(f"{'system':<16} {'msgs/s':>10} {'seconds':>9}")
         print(f"{'strata queue':<16} {s_rate:>10.0f} {s_time:>9.2f}")
         print(f"{'redis streams':<16} {r_rate:>10.0f} {r_time:>9.2f}")

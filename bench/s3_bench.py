@@ -8,9 +8,13 @@ default "1,16"): every client thread PUTs its objects, then GETs them back; thro
 bytes moved over the wall-clock time of the phase, in MiB/s. 1 MiB objects: BENCH_SMALL_OPS (64)
 per client; larger ones: 1 per client.
 
-Both sides get the same client code: Python threads, http.client with 1 MiB socket blocks,
-bodies generated on the fly (never whole in client memory) and different for every object (so
-Strata's chunk deduplication does not help it). Strata requests are SigV4 presigned URLs made by
+Both sides get the same client, one keep-alive connection per client, the same payloads:
+bodies are generated on the fly (never whole in client memory) from 1 MiB windows of a random
+block, different for every object (so Strata's chunk deduplication does not help it).
+BENCH_CLIENT picks the client: "c" (default) is bench/http_load.c, compiled with `cc` into the
+temp dir (one thread per client, bodies sent straight from memory, GET bodies discarded);
+"python" is Python threads with http.client and 1 MiB socket blocks, which caps both servers
+at the same rate once they are fast (the GIL) and so hides differences between them. Strata requests are SigV4 presigned URLs made by
 boto3 (`generate_presigned_url`, UNSIGNED-PAYLOAD), so the server does all of its S3 work
 (signature check, MD5 + SHA-256 of every byte, chunk store, metadata commit) while the client
 does not hash the body (botocore always SHA-256-hashes the payload over plain HTTP, which would
@@ -18,7 +22,8 @@ make the client the bottleneck). nginx: Debian's package, a temp config on 127.0
 `dav_methods PUT`, `client_max_body_size 0`, serving a temp dir.
 
 Prints MiB/s for both, the Strata/nginx ratio, and the Strata server's peak RSS (VmHWM).
-Needs Debian packages nginx (or nginx-light), python3-boto3. Not run by the tests.
+Needs Debian packages nginx (or nginx-light), python3-boto3, and a C compiler for the default
+client. Not run by the tests.
 """
 
 import http.client
@@ -41,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZES_MIB = [int(x) for x in os.environ.get("BENCH_SIZES_MIB", "1,256").split(",")]
 CLIENTS = [int(x) for x in os.environ.get("BENCH_CLIENTS", "1,16").split(",")]
 SMALL_OPS = int(os.environ.get("BENCH_SMALL_OPS", "64"))
+CLIENT = os.environ.get("BENCH_CLIENT", "c")
 BLOCK = 1 << 20
 MIB = 1 << 20
 
@@ -202,8 +208,28 @@ def do_get(conn, path, size, buf):
         raise RuntimeError(f"GET {path[:80]}: {got} of {size} bytes")
 
 
+def build_c_client(work):
+    exe = work / "http_load"
+    subprocess.run(["cc", "-O2", "-pthread", "-o", str(exe), str(ROOT / "bench" / "http_load.c")],
+                   check=True)
+    return exe
+
+
+def run_phase_c(exe, port, jobs, op, size):
+    """The same as run_phase with bench/http_load.c as the client."""
+    lines = "".join(f"{k} {seed} {path}\n" for k, job in enumerate(jobs) for path, seed in job)
+    r = subprocess.run([str(exe), str(port), op, str(size)], input=lines, capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{op} failed: {r.stderr.strip()[:500]}")
+    elapsed, total = r.stdout.split()
+    return int(total) / MIB / float(elapsed)
+
+
 def run_phase(port, jobs, op, size):
     """jobs[k] = list of (path, seed) for client k. Returns MiB/s."""
+    if C_CLIENT is not None:
+        return run_phase_c(C_CLIENT, port, jobs, op, size)
     errors = []
     barrier = threading.Barrier(len(jobs) + 1)
 
@@ -245,7 +271,11 @@ def presigned_paths(s3, method, bucket, keys, expires=3600):
     return out
 
 
+C_CLIENT = None
+
+
 def main():
+    global C_CLIENT
     binary = Path(os.environ.get("STRATA_BIN", ROOT / "build" / "app" / "strata"))
     if not binary.exists():
         sys.exit(f"no strata binary at {binary} (set STRATA_BIN)")
@@ -254,6 +284,11 @@ def main():
     try:
         strata, s3_port, ak, sk = start_strata(binary, work)
         nginx, nginx_port = start_nginx(work)
+        if CLIENT == "c":
+            C_CLIENT = build_c_client(work)
+        elif CLIENT != "python":
+            sys.exit("BENCH_CLIENT must be c or python")
+        print(f"client: {CLIENT}; load average before: {os.getloadavg()[0]:.2f}", flush=True)
         s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{s3_port}", region_name="us-east-1",
                           aws_access_key_id=ak, aws_secret_access_key=sk,
                           config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
@@ -290,7 +325,8 @@ def main():
         for size_mib, n, ops, res in rows:
             s, g = res["strata"], res["nginx"]
             print(f"| {size_mib} MiB | {n} | {s[0]:.1f} | {g[0]:.1f} | {s[0] / g[0]:.2f} | {s[1]:.1f} | {g[1]:.1f} | {s[1] / g[1]:.2f} |")
-        print(f"\nStrata server peak RSS (VmHWM): {hwm:.0f} MiB")
+        print(f"\nStrata server peak RSS (VmHWM): {hwm:.0f} MiB; client {CLIENT}; "
+              f"load average after: {os.getloadavg()[0]:.2f}")
     finally:
         for p in (strata, nginx):
             if p and p.poll() is None:

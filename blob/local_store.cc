@@ -35,15 +35,6 @@ Status posixError(std::string_view what, const std::string& path, int err) {
   }
 }
 
-Status checkNamespace(std::string_view ns) {
-  bool ok = !ns.empty() && ns.size() <= 64 && std::all_of(ns.begin(), ns.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
-  });
-  if (!ok) return invalidArgument("invalid blob namespace '", ns, "': must match [A-Za-z0-9_-]{1,64}");
-  return Status::OK();
-}
-
 bool isHex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
@@ -222,6 +213,9 @@ class LocalStore final : public Store {
     return pending.empty() ? Status::OK() : syncFileSystem();
   }
 
+  // put() and putBatch() are durable when they return: nothing is left to sync.
+  Status sync() override { return Status::OK(); }
+
 
   // A chunk written to a temp file beside its final name, not yet renamed into place.
   struct PendingWrite {
@@ -230,19 +224,6 @@ class LocalStore final : public Store {
     std::string tmp;
     std::string hex;
   };
-
-  static Status checkChunk(std::string_view ns, const ChunkId& id, std::string_view data) {
-    RETURN_IF_ERROR(checkNamespace(ns));
-    if (data.size() > kMaxChunkSize) {
-      return Status(Code::kTooLarge, "chunk of " + std::to_string(data.size()) + " bytes exceeds the " +
-                                         std::to_string(kMaxChunkSize) + "-byte limit");
-    }
-    Digest actual = Sha256::of(data);
-    if (actual != id) {
-      return invalidArgument("chunk id ", id.hex(), " does not match its bytes (sha256 ", actual.hex(), ")");
-    }
-    return Status::OK();
-  }
 
   // nullopt when the chunk is already stored. REQUIRES: checkChunk passed.
   Result<std::optional<PendingWrite>> writeTemp(std::string_view ns, const ChunkId& id, std::string_view data,

@@ -1,12 +1,34 @@
 #include "blob/store.h"
 
+#include <algorithm>
+#include <string>
+
 namespace strata::blob {
 
-Status Store::putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks) {
-  for (const auto& c : chunks) {
-    if (c.data.size() > kMaxChunkSize) return Status(Code::kTooLarge, "chunk over 4 MiB");
-    if (Sha256::of(c.data) != c.id) return invalidArgument("chunk id ", c.id.hex(), " does not match its bytes");
+Status checkNamespace(std::string_view ns) {
+  bool ok = !ns.empty() && ns.size() <= 64 && std::all_of(ns.begin(), ns.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  });
+  if (!ok) return invalidArgument("invalid blob namespace '", ns, "': must match [A-Za-z0-9_-]{1,64}");
+  return Status::OK();
+}
+
+Status checkChunk(std::string_view ns, const ChunkId& id, std::string_view data) {
+  RETURN_IF_ERROR(checkNamespace(ns));
+  if (data.size() > kMaxChunkSize) {
+    return Status(Code::kTooLarge, "chunk of " + std::to_string(data.size()) + " bytes exceeds the " +
+                                       std::to_string(kMaxChunkSize) + "-byte limit");
   }
+  Digest actual = Sha256::of(data);
+  if (actual != id) {
+    return invalidArgument("chunk id ", id.hex(), " does not match its bytes (sha256 ", actual.hex(), ")");
+  }
+  return Status::OK();
+}
+
+Status Store::putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks) {
+  for (const auto& c : chunks) RETURN_IF_ERROR(checkChunk(ns, c.id, c.data));
   for (const auto& c : chunks) RETURN_IF_ERROR(put(ns, c.id, c.data));
   return Status::OK();
 }

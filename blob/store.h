@@ -1,15 +1,30 @@
 // blob::Store: immutable chunk bytes by content id. Backends: a local directory (embedded
-// default, local_store.h); S3-compatible stores later. Nothing of a backend leaks here.
+// default, local_store.h), the metadata engine itself (engine_store.h, for small chunks), and a
+// size-routing combination of the two (tiered_store.h, what `strata server` uses); S3-compatible
+// stores later. Nothing of a backend leaks here.
 //
 // A chunk lives in a namespace (the workspace id) under its id, the SHA-256 of its bytes; a
 // chunk is at most kMaxChunkSize bytes. Promises every backend keeps (blob/store_conformance.h):
 // - put() verifies the id against the bytes (kInvalidArgument on mismatch), is idempotent, and
-//   is atomic and durable when it returns: a reader sees the whole chunk or none, also after a
-//   crash.
+//   is atomic: a reader sees the whole chunk or none, also after a crash.
+// - Durability of put() (and putBatch()): when it returns, the chunk survives kill -9 of the
+//   process. It survives a machine crash (power loss, kernel panic) once sync() has returned
+//   after it. Backends differ in what else makes it machine-crash durable:
+//     LocalStore   at once: put() fsyncs the file and its directory (putBatch: syncfs).
+//     EngineStore  the chunk is a buffered write to the metadata engine's log; any later synced
+//                  write to the same db::Engine (a kSync commit, Engine::syncWal()) makes it
+//                  durable too, because that log is one ordered file sequence and a sync
+//                  covers everything written before it (docs/storage.md "Small-chunk tier").
+//                  The engine's background sync also covers it within about a second.
+//     TieredStore  as the tier the chunk went to.
+//   So a caller that commits a reference to a chunk must, before it acknowledges that commit,
+//   either commit with kSync on the same engine as an EngineStore, or call sync() (and then
+//   sync its own commit). The file-system and object services satisfy this (docs/storage.md).
 // - get() verifies the bytes against the id; a mismatch is kCorruption, never silent.
 // - getRange() returns bytes [offset, offset+length) clipped to the chunk's end. It verifies
 //   the hash only when it reads the whole chunk (a 4 KiB read must not cost a 4 MiB read).
 // - Missing chunks are kNotFound.
+// - Namespaces match [A-Za-z0-9_-]{1,64} (kInvalidArgument otherwise) in every backend.
 // Thread-safe.
 #pragma once
 
@@ -57,6 +72,17 @@ class Store {
   virtual Status remove(std::string_view ns, const ChunkId& id) = 0;
   // Calls `visit` for every chunk of `ns` (any order) until it returns false.
   virtual Status list(std::string_view ns, const std::function<bool(const ChunkInfo&)>& visit) = 0;
+  // Durability barrier: when it returns OK, every put()/putBatch() that returned before the
+  // call survives a machine crash. Cheap when there is nothing to sync.
+  virtual Status sync() = 0;
 };
+
+// Shared argument checks of the backends.
+// kInvalidArgument unless `ns` matches [A-Za-z0-9_-]{1,64} (so it can name a directory and
+// be a key component without escaping).
+Status checkNamespace(std::string_view ns);
+// checkNamespace, then kTooLarge over kMaxChunkSize, then kInvalidArgument when `id` is not
+// the SHA-256 of `data`.
+Status checkChunk(std::string_view ns, const ChunkId& id, std::string_view data);
 
 }  // namespace strata::blob

@@ -11,9 +11,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "cli/big_file.h"
 #include "cli/local_tree.h"
 #include "cli/paths.h"
 #include "cli/remote_tree.h"
+#include "cli/small_files.h"
 #include "cli/task_pool.h"
 #include "cli/upload_plan.h"
 #include "client/chunking.h"
@@ -145,11 +147,56 @@ Result<TransferResult> Uploader::run(const std::string& local, const std::string
     ++result_.dirs_created;
   }
 
+  // Small files first, many per files:write request; then the others chunk by chunk.
+  std::vector<SmallUpload> small;
+  std::vector<size_t> large;
+  for (size_t idx : plan.upload) {
+    const LocalFile& f = tree.files[idx];
+    if (f.size >= kSmallFileBytes) {
+      large.push_back(idx);
+      continue;
+    }
+    auto remote_file = remote_tree.find(f.rel);
+    const bool maybe_same = remote_file != remote_tree.end() && remote_file->second.isFile() &&
+                            remote_file->second.attr.size == f.size;
+    small.push_back(SmallUpload{is_dir ? joinLocal(local, f.rel) : local,
+                                is_dir ? joinRemote(remote_root, f.rel) : remote_root, f.size, f.mtime_ns, f.mode,
+                                maybe_same});
+  }
+  if (!small.empty()) {
+    std::atomic<uint64_t> done{0};
+    Status st = uploadSmallFiles(client_, options_.fs, pool_, small, progress_, done);
+    result_.files_transferred += done.load();
+    RETURN_IF_ERROR(st);
+  }
+
+  // Big files one at a time, each a pipeline over the pool (big_file.h), committed on its own.
+  std::vector<size_t> medium;
+  for (size_t idx : large) {
+    const LocalFile& f = tree.files[idx];
+    if (f.size < kBigFileBytes) {
+      medium.push_back(idx);
+      continue;
+    }
+    client::CommitFile commit;
+    commit.path = is_dir ? joinRemote(remote_root, f.rel) : remote_root;
+    commit.size = f.size;
+    commit.mtime_ns = f.mtime_ns;
+    commit.mode = f.mode;
+    ASSIGN_OR_RETURN(commit.chunks,
+                     uploadBigFile(client_, options_.fs, pool_, upload_id_,
+                                   BigUpload{is_dir ? joinLocal(local, f.rel) : local, f.size, f.mtime_ns}, progress_));
+    ASSIGN_OR_RETURN(auto committed, client_.commitUpload(options_.fs, upload_id_, std::span(&commit, 1), true));
+    (void)committed;
+    progress_.addFiles(1);
+    ++result_.files_transferred;
+  }
+
   std::vector<Pending> batch;
   size_t batch_chunks = 0;
   uint64_t kept_bytes = 0;
   Status sent;
-  for (size_t idx : plan.upload) {
+  for (size_t idx : medium) {
     const LocalFile& f = tree.files[idx];
     Pending p;
     p.file = &f;

@@ -77,6 +77,15 @@ Result<ListPage> Client::list(std::string_view fs, std::string_view path, std::s
   return json::decodeListPage(resp.body);
 }
 
+Result<ListPage> Client::listTree(std::string_view fs, std::string_view path, std::string_view cursor,
+                                  int limit) const {
+  std::string target =
+      fsPrefix(fs) + "/list?recursive=true&path=" + urlEncode(path) + "&limit=" + std::to_string(limit);
+  if (!cursor.empty()) target += "&cursor=" + urlEncode(cursor, false);
+  ASSIGN_OR_RETURN(auto resp, call(request("GET", std::move(target), true)));
+  return json::decodeTreePage(resp.body);
+}
+
 Result<Entry> Client::mkdir(std::string_view fs, std::string_view path, bool parents, uint32_t mode) const {
   std::string body = dumpJson({{"path", std::string(path)}, {"parents", parents}, {"mode", mode}});
   HttpRequest req = request("POST", fsPrefix(fs) + "/mkdir", false);
@@ -165,6 +174,17 @@ Result<std::vector<Entry>> Client::commitUpload(std::string_view fs, std::string
 
 Status Client::abortUpload(std::string_view fs, std::string_view upload_id) const {
   return call(request("DELETE", fsPrefix(fs) + "/uploads/" + urlEncode(upload_id, false), true)).status();
+}
+
+Result<std::vector<WriteResult>> Client::writeFiles(std::string_view fs, std::span<const SmallFile> files,
+                                                    bool parents) const {
+  if (files.empty()) return std::vector<WriteResult>{};
+  std::string body = json::encodeWriteFiles(files);
+  HttpRequest req = request("POST", fsPrefix(fs) + "/files:write?parents=" + (parents ? "true" : "false"), true);
+  req.body = body;
+  req.content_type = kOctets;
+  ASSIGN_OR_RETURN(auto resp, call(std::move(req)));
+  return json::decodeWriteResults(resp.body, files.size());
 }
 
 Status Client::readContent(std::string_view fs, std::string_view path, const Sink& sink,

@@ -51,6 +51,11 @@ class Client {
   // One page of a directory (or the single entry of a file); limit 1..10000.
   Result<ListPage> list(std::string_view fs, std::string_view path, std::string_view cursor = {},
                         int limit = 1000) const;
+  // One page of every entry below the directory `path` (GET list?recursive=true): depth first,
+  // `Entry::name` = the path relative to `path`. Pass the page's next_cursor to get the next
+  // one; "" means done. limit 1..10000.
+  Result<ListPage> listTree(std::string_view fs, std::string_view path, std::string_view cursor = {},
+                            int limit = 10000) const;
   Result<Entry> mkdir(std::string_view fs, std::string_view path, bool parents, uint32_t mode = 0755) const;
   Status remove(std::string_view fs, std::string_view path, bool recursive) const;
   Result<Entry> move(std::string_view fs, std::string_view from, std::string_view to, bool no_replace = false) const;
@@ -70,6 +75,13 @@ class Client {
   Result<std::vector<Entry>> commitUpload(std::string_view fs, std::string_view upload_id,
                                           std::span<const CommitFile> files, bool parents = true) const;
   Status abortUpload(std::string_view fs, std::string_view upload_id) const;
+  // Many small files (each at most 4 MiB, the whole body at most 64 MiB, at most 10,000 files)
+  // in one request (POST files:write): the server verifies, stores and commits each file
+  // atomically, all behind one durability barrier. Returns one result per file, in order; a
+  // file that failed has its error in WriteResult::status and nothing of it changed. Retried
+  // (sending the same files again leaves the same result).
+  Result<std::vector<WriteResult>> writeFiles(std::string_view fs, std::span<const SmallFile> files,
+                                              bool parents = true) const;
 
   // --- download
   // Streams a file's bytes (or one range of them) into `sink`, never holding the whole file.

@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/errors.h"
+#include "common/bytes.h"
+
 namespace strata::client::json {
 namespace {
 
@@ -113,6 +116,50 @@ Result<ListPage> decodeListPage(std::string_view body) {
   }
   RETURN_IF_ERROR(field(j, "next_cursor", page.next_cursor));
   return page;
+}
+
+Result<ListPage> decodeTreePage(std::string_view body) {
+  ASSIGN_OR_RETURN(json j, parse(body));
+  const json* entries = arrayField(j, "entries");
+  if (entries == nullptr) return bad("missing \"entries\" array");
+  ListPage page;
+  page.entries.reserve(entries->size());
+  for (const auto& e : *entries) {
+    ASSIGN_OR_RETURN(Entry entry, entryFrom(e));
+    RETURN_IF_ERROR(field(e, "path", entry.name, true));
+    if (entry.name.empty()) return bad("empty path in a tree listing");
+    page.entries.push_back(std::move(entry));
+  }
+  RETURN_IF_ERROR(field(j, "next_cursor", page.next_cursor));
+  return page;
+}
+
+Result<std::vector<WriteResult>> decodeWriteResults(std::string_view body, size_t count) {
+  ASSIGN_OR_RETURN(json j, parse(body));
+  const json* files = arrayField(j, "files");
+  if (files == nullptr) return bad("missing \"files\" array");
+  if (files->size() != count) return bad("files:write answered for another number of files");
+  std::vector<WriteResult> out;
+  out.reserve(count);
+  for (const auto& f : *files) {
+    if (!f.is_object()) return bad("file result is not an object");
+    WriteResult r;
+    RETURN_IF_ERROR(field(f, "path", r.path, true));
+    auto err = f.find("error");
+    if (err != f.end()) {
+      std::string code, message;
+      if (!err->is_object()) return bad("\"error\" is not an object");
+      RETURN_IF_ERROR(field(*err, "code", code, true));
+      RETURN_IF_ERROR(field(*err, "message", message));
+      r.status = Status(codeFromName(code), message);
+      if (r.status.ok()) r.status = Status(Code::kInternal, message);  // unknown code name
+      RETURN_IF_ERROR(field(f, "missing", r.missing));
+    } else {
+      ASSIGN_OR_RETURN(r.entry, entryFrom(f));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<ChunkMap> decodeChunkMap(std::string_view body) {
@@ -235,6 +282,23 @@ std::string encodeCommit(std::span<const CommitFile> files, bool parents) {
                     {"mode", f.mode}});
   }
   return json{{"files", std::move(list)}, {"parents", parents}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encodeWriteFiles(std::span<const SmallFile> files) {
+  size_t total = 0;
+  for (const auto& f : files) total += 4 + 160 + f.path.size() + f.data.size();
+  std::string body;
+  body.reserve(total);
+  for (const auto& f : files) {
+    json h = {{"path", f.path}, {"size", f.data.size()}, {"mtime_ns", f.mtime_ns}, {"mode", f.mode}};
+    if (!f.data.empty()) h["id"] = f.id.hex();
+    if (!f.send_data && !f.data.empty()) h["data"] = false;
+    const std::string text = h.dump(-1, ' ', false, json::error_handler_t::replace);
+    appendU32BE(body, static_cast<uint32_t>(text.size()));
+    body += text;
+    if (f.send_data) body.append(f.data);
+  }
+  return body;
 }
 
 std::string_view fileTypeName(fs::FileType type) {

@@ -95,5 +95,51 @@ TEST(JsonCodecTest, EncodesCommitAsDocumented) {
   EXPECT_FALSE(nlohmann::json::parse(encodeUploadBegin({}, "")).contains("upload_id"));
 }
 
+TEST(JsonCodec, WriteFilesBodyAndResults) {
+  SmallFile files[2];
+  files[0].path = "/a/x.txt";
+  files[0].data = "hello";
+  files[0].id = Sha256::of("hello");
+  files[0].mtime_ns = 7;
+  files[0].mode = 0600;
+  files[1].path = "/a/empty";
+  const std::string body = encodeWriteFiles(files);
+  // [u32 BE length][header][data] per file
+  size_t at = 0;
+  for (int i = 0; i < 2; ++i) {
+    const uint32_t n = (uint8_t(body[at]) << 24) | (uint8_t(body[at + 1]) << 16) | (uint8_t(body[at + 2]) << 8) |
+                       uint8_t(body[at + 3]);
+    const auto h = nlohmann::json::parse(body.substr(at + 4, n));
+    EXPECT_EQ(h["path"], files[i].path);
+    EXPECT_EQ(h["size"], files[i].data.size());
+    EXPECT_EQ(h.contains("id"), i == 0);
+    at += 4 + n;
+    EXPECT_EQ(body.substr(at, files[i].data.size()), files[i].data);
+    at += files[i].data.size();
+  }
+  EXPECT_EQ(at, body.size());
+
+  auto results = decodeWriteResults(
+      R"({"files":[{"path":"/a/x.txt","type":"file","size":5,"mode":384},)"
+      R"({"path":"/a/empty","error":{"code":"is_directory","message":"is a directory: /a/empty"}}],"committed":1,"failed":1})",
+      2);
+  ASSERT_TRUE(results.ok()) << results.status().toString();
+  EXPECT_TRUE((*results)[0].status.ok());
+  EXPECT_EQ((*results)[0].entry.attr.size, 5u);
+  EXPECT_EQ((*results)[1].status.code(), Code::kIsDirectory);
+  EXPECT_EQ((*results)[1].path, "/a/empty");
+  EXPECT_FALSE(decodeWriteResults(R"({"files":[]})", 2).ok());  // another number of files
+  EXPECT_FALSE(decodeWriteResults(R"({"nope":1})", 0).ok());
+}
+
+TEST(JsonCodec, TreePageNamesAreRelativePaths) {
+  auto page = decodeTreePage(R"({"entries":[{"path":"d","type":"dir"},{"path":"d/f","type":"file","size":3}],"next_cursor":"d/f"})");
+  ASSERT_TRUE(page.ok()) << page.status().toString();
+  ASSERT_EQ(page->entries.size(), 2u);
+  EXPECT_EQ(page->entries[1].name, "d/f");
+  EXPECT_EQ(page->next_cursor, "d/f");
+  EXPECT_FALSE(decodeTreePage(R"({"entries":[{"type":"file"}],"next_cursor":""})").ok());  // no path
+}
+
 }  // namespace
 }  // namespace strata::client::json

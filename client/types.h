@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/sha256.h"
+#include "common/status.h"
 #include "fs/types.h"
 
 namespace strata::client {
@@ -23,7 +24,8 @@ struct Entry {
   bool isSymlink() const { return attr.type == fs::FileType::kSymlink; }
 };
 
-// One page of GET /list. `next_cursor` is empty on the last page.
+// One page of GET /list. `next_cursor` is empty on the last page. In a recursive listing
+// (Client::listTree) `name` is the path relative to the listed directory ("a/b.txt").
 struct ListPage {
   std::vector<Entry> entries;
   std::string next_cursor;
@@ -57,6 +59,28 @@ struct CommitFile {
   std::vector<fs::ChunkRef> chunks;
   int64_t mtime_ns = 0;
   uint32_t mode = 0644;
+};
+
+// One file of POST /files:write (many small files, bytes inline). `data` is borrowed; its
+// SHA-256 is `id` (unset for an empty file). At most 4 MiB. Without `send_data` only the id
+// travels: the file references the chunk if the server holds it (else the result says
+// `missing` and the bytes must be sent).
+struct SmallFile {
+  std::string path;
+  std::string_view data;
+  Digest id;
+  bool send_data = true;
+  int64_t mtime_ns = 0;
+  uint32_t mode = 0644;
+};
+
+// What POST /files:write did with one file: OK and its entry, or the error of that file (the
+// server changed nothing of it).
+struct WriteResult {
+  std::string path;
+  Status status;
+  bool missing = false;  // sent without data and the server lacks the chunk: send the bytes
+  Entry entry;
 };
 
 struct Token {

@@ -50,6 +50,13 @@ class Transaction {
   virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
   virtual Status put(std::string_view key, std::string_view value) = 0;
   virtual Status del(std::string_view key) = 0;
+  // As get()/put()/del(), without adding `key` to the set validated at commit: for keys that
+  // no other transaction can change meanwhile (fresh unique keys), or whose conflicts this
+  // transaction already detects through a key it read. Other transactions still see these
+  // writes as conflicting commits. Backends without the distinction track them anyway.
+  virtual Result<std::optional<std::string>> getUntracked(std::string_view key) { return get(key); }
+  virtual Status putUntracked(std::string_view key, std::string_view value) { return put(key, value); }
+  virtual Status delUntracked(std::string_view key) { return del(key); }
   // Pairs with begin <= key < end (an empty `end` means "to the end of the key space").
   virtual Result<std::vector<KeyValue>> scan(std::string_view begin, std::string_view end,
                                              ScanOptions options = {}) = 0;

@@ -32,6 +32,34 @@ TEST(RocksDbEngine, SecondOpenOfTheSameDirectoryIsBusy) {
   EXPECT_EQ(second.status().code(), Code::kBusy) << second.status().toString();
 }
 
+TEST(RocksDbEngine, UntrackedKeysAreNotValidatedButStillConflictOthers) {
+  TempDir dir;
+  auto engine = openRocksDbEngine(dir.path(), {.sync = false, .block_cache_bytes = 8 << 20});
+  ASSERT_TRUE(engine.ok()) << engine.status().toString();
+  Engine& e = **engine;
+  ASSERT_TRUE(e.run([](Transaction& t) { return t.put("k", "0"); }).ok());
+  // An untracked read and write of "k" does not make this transaction fail when another
+  // commits "k" first...
+  auto a = e.begin();
+  auto seen = a->getUntracked("k");
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(seen->value_or(""), "0");
+  ASSERT_TRUE(a->putUntracked("k", "a").ok());
+  ASSERT_TRUE(e.run([](Transaction& t) { return t.put("k", "b"); }).ok());
+  EXPECT_TRUE(a->commit().ok());
+  // ...but a transaction that read "k" (tracked) conflicts with an untracked write of it.
+  auto reader = e.begin();
+  ASSERT_TRUE(reader->get("k").ok());
+  auto writer = e.begin();
+  ASSERT_TRUE(writer->delUntracked("k").ok());
+  ASSERT_TRUE(writer->commit().ok());
+  ASSERT_TRUE(reader->put("other", "x").ok());
+  EXPECT_EQ(reader->commit().code(), Code::kConflict);
+  auto gone = e.get("k");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+}
+
 TEST(RocksDbEngine, OpenFailsCleanlyOnAFile) {
   TempDir dir;
   std::string file = dir.sub("not-a-dir");

@@ -70,8 +70,17 @@ class ChunkManager {
   // `upload_id` may name an existing upload to extend/refresh it (resume); "" starts a new one.
   virtual Result<UploadTicket> beginUpload(std::string_view ws, std::string_view upload_id,
                                            const std::vector<Digest>& ids) = 0;
+  // beginUpload whose pin transaction commits with `durability`. The plain form is kSync,
+  // because a remote client may go on uploading across a server crash and relies on its pins.
+  // kBuffered is for uploaders inside the server process (object puts): the pins then survive
+  // kill -9 but not a machine crash, which ends the upload they protect anyway, and the
+  // uploader's own synced commit later makes them durable with it (one log).
+  virtual Result<UploadTicket> beginUpload(std::string_view ws, std::string_view upload_id,
+                                           const std::vector<Digest>& ids,
+                                           db::Durability durability) = 0;
   virtual Status putChunk(std::string_view ws, const Digest& id, std::string_view data) = 0;
-  // Many chunks behind one durability barrier (blob::Store::putBatch); same protocol as
+  // Many chunks in one blob::Store::putBatch (one durability barrier for chunk files, one
+  // engine batch for small chunks, blob/tiered_store.h); same protocol as
   // putChunk for each. All ids are verified before anything is stored.
   virtual Status putChunks(std::string_view ws, const std::vector<blob::ChunkWrite>& chunks) = 0;
   virtual Status endUpload(std::string_view ws, std::string_view upload_id) = 0;

@@ -64,7 +64,8 @@ Result<bool> markedDeleting(db::Engine& engine, const WorkspaceKeys& keys, const
 }  // namespace
 
 Result<UploadTicket> ChunkManagerImpl::beginUpload(std::string_view ws, std::string_view upload_id,
-                                                   const std::vector<Digest>& ids) {
+                                                   const std::vector<Digest>& ids,
+                                                   db::Durability durability) {
   RETURN_IF_ERROR(validateSpaceName("workspace", ws));
   if (ids.size() > kMaxIdsPerCall) {
     return invalidArgument("too many chunk ids in one call (at most ",
@@ -121,7 +122,7 @@ Result<UploadTicket> ChunkManagerImpl::beginUpload(std::string_view ws, std::str
       }
     }
     return Status::OK();
-  }));
+  }, db::RunOptions{.durability = durability}));
   return ticket;
 }
 

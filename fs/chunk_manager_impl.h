@@ -30,7 +30,12 @@ class ChunkManagerImpl final : public ChunkManager {
       : engine_(engine), store_(store), options_(options) {}
 
   Result<UploadTicket> beginUpload(std::string_view ws, std::string_view upload_id,
-                                   const std::vector<Digest>& ids) override;
+                                   const std::vector<Digest>& ids) override {
+    return beginUpload(ws, upload_id, ids, db::Durability::kSync);
+  }
+  Result<UploadTicket> beginUpload(std::string_view ws, std::string_view upload_id,
+                                   const std::vector<Digest>& ids,
+                                   db::Durability durability) override;
   Status putChunk(std::string_view ws, const Digest& id, std::string_view data) override;
   Status putChunks(std::string_view ws, const std::vector<blob::ChunkWrite>& chunks) override;
   Status endUpload(std::string_view ws, std::string_view upload_id) override;

@@ -54,7 +54,7 @@ Result<Attr> FileSystemImpl::commitChunks(InodeId ino, const FileContent& conten
     if (rec->attr.type != FileType::kRegular) return invalidArgument("not a regular file");
     RETURN_IF_ERROR(writeContent(m, rec, content, false));
     return rec;
-  });
+  }, content.defer_sync ? db::Durability::kBuffered : db::Durability::kSync);
 }
 
 Result<std::vector<ChunkRef>> FileSystemImpl::chunks(InodeId ino, uint64_t first, uint64_t count) {

@@ -3,6 +3,13 @@
 #include "fs/names.h"
 
 namespace strata::fs {
+namespace {
+
+db::Durability durabilityOf(const CreateOptions& o) {
+  return o.defer_sync ? db::Durability::kBuffered : db::Durability::kSync;
+}
+
+}  // namespace
 
 Result<InodeRec*> FileSystemImpl::createIn(MetaTxn& m, InodeId parent, std::string_view name,
                                            FileType type, const CreateOptions& o, InodeId ino,
@@ -39,7 +46,7 @@ Result<Attr> FileSystemImpl::mkdir(InodeId parent, std::string_view name, const 
   ASSIGN_OR_RETURN(InodeId ino, inodes_.next());
   return runTxnAttr([&](MetaTxn& m) {
     return createIn(m, parent, name, FileType::kDirectory, o, ino, {});
-  });
+  }, durabilityOf(o));
 }
 
 Result<Attr> FileSystemImpl::create(InodeId parent, std::string_view name, const CreateOptions& o) {
@@ -57,7 +64,7 @@ Result<Attr> FileSystemImpl::create(InodeId parent, std::string_view name, const
       }
     }
     return createIn(m, parent, name, FileType::kRegular, o, ino, {});
-  });
+  }, durabilityOf(o));
 }
 
 Result<Attr> FileSystemImpl::symlink(InodeId parent, std::string_view name,
@@ -74,7 +81,7 @@ Result<Attr> FileSystemImpl::symlink(InodeId parent, std::string_view name,
   so.mode = 0777;  // symlink permissions are never checked; POSIX reports 0777
   return runTxnAttr([&](MetaTxn& m) {
     return createIn(m, parent, name, FileType::kSymlink, so, ino, target);
-  });
+  }, durabilityOf(o));
 }
 
 Result<Attr> FileSystemImpl::link(InodeId ino, InodeId new_parent, std::string_view new_name) {

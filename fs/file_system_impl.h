@@ -62,6 +62,7 @@ class FileSystemImpl final : public FileSystem {
   Result<Attr> mkdirs(std::string_view path, bool parents, const CreateOptions& o) override;
   Result<Attr> commitFile(std::string_view path, const FileContent& content,
                           bool parents) override;
+  Result<std::vector<Attr>> commitFiles(const std::vector<PathContent>& files, bool parents) override;  // batch_commit.cc
   Status remove(std::string_view path, bool recursive) override;
   Status move(std::string_view from, std::string_view to, uint32_t flags) override;
   Result<DirPage> list(std::string_view path, std::string_view cursor, size_t limit) override;

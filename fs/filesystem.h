@@ -28,6 +28,11 @@ struct CreateOptions {
   uint32_t uid = 0;
   uint32_t gid = 0;
   bool exclusive = true;  // kAlreadyExists when the name exists (O_EXCL)
+  // mkdir/create/symlink: commit without syncing the metadata log (kBuffered: durable against
+  // kill -9 at once, against a machine crash after the next FileSystemService::sync() or the
+  // engine's background sync). The mount uses it: like a local disk, only fsync/fsyncdir/
+  // syncfs promise that a new name survives a machine crash (docs/api-mount.md).
+  bool defer_sync = false;
 };
 
 // A new version of a file's contents, committed atomically by commitFile/commitChunks.
@@ -41,8 +46,15 @@ struct FileContent {
   // a writer did locally, committed atomically with the bytes written after it).
   std::optional<uint64_t> truncate_to;
   // Commit without syncing the metadata log: the caller commits many files and then calls
-  // FileSystemService::sync() once before it acknowledges any of them (group commit).
+  // FileSystemService::sync() once before it acknowledges any of them (group commit), or
+  // (the mount's close) promises only what kBuffered promises. commitFile and commitChunks.
   bool defer_sync = false;
+};
+
+// One file of FileSystem::commitFiles.
+struct PathContent {
+  std::string path;
+  FileContent content;
 };
 
 class FileSystem {
@@ -85,6 +97,14 @@ class FileSystem {
   // kIsDirectory when `path` is a directory; missing parents are created when `parents`.
   virtual Result<Attr> commitFile(std::string_view path, const FileContent& content,
                                   bool parents) = 0;
+  // Creates or replaces several regular files in ONE transaction: all of them commit or none
+  // does (the first error is returned and no file changed). Each file follows the rules of
+  // commitFile; paths must differ. With `parents`, missing parent directories are created
+  // first in a transaction of their own (they stay, like `mkdir -p`, if the files then fail).
+  // Cheaper than one commitFile each for many small files (one commit, shared parent
+  // lookups, each parent inode written once); a caller that needs per-file results on failure commits
+  // the files of a failed group one by one.
+  virtual Result<std::vector<Attr>> commitFiles(const std::vector<PathContent>& files, bool parents) = 0;
   // Deletes a file, symlink or empty directory; a non-empty directory only when `recursive`
   // (in bounded batches; each batch is a transaction, children first).
   virtual Status remove(std::string_view path, bool recursive) = 0;
@@ -110,7 +130,8 @@ class FileSystemService {
   virtual Result<std::shared_ptr<FileSystem>> open(std::string_view workspace,
                                                    std::string_view name) = 0;
   virtual ChunkManager& chunks() = 0;
-  // Makes every change committed so far durable (see FileContent::defer_sync).
+  // Makes every change committed so far, and every chunk stored so far, durable against a
+  // machine crash (see FileContent::defer_sync and blob::Store::sync).
   virtual Status sync() = 0;
   // Namespace + chunk consistency of every file system on the engine (fs/fsck.h lists the
   // checks). Meant for a quiet system: `strata server fsck`.

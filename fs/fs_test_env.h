@@ -10,7 +10,9 @@
 #include <memory>
 #include <string>
 
+#include "blob/engine_store.h"
 #include "blob/local_store.h"
+#include "blob/tiered_store.h"
 #include "common/clock.h"
 #include "common/sha256.h"
 #include "db/rocksdb_engine.h"
@@ -58,9 +60,11 @@ class FsTest : public ::testing::Test {
     auto engine = db::openRocksDbEngine(dir_ + "/db", dbo);
     ASSERT_TRUE(engine.ok()) << engine.status().toString();
     engine_ = std::move(engine).value();
-    auto store = blob::openLocalStore(dir_ + "/chunks");
-    ASSERT_TRUE(store.ok()) << store.status().toString();
-    store_ = std::move(store).value();
+    // The tiered store `strata server` uses: small chunks in the engine, big ones in files.
+    auto files = blob::openLocalStore(dir_ + "/chunks");
+    ASSERT_TRUE(files.ok()) << files.status().toString();
+    store_ = blob::makeTieredStore(blob::makeEngineStore(*engine_), std::move(files).value(),
+                                   blob::kDefaultSmallChunkMax);
     svc_ = makeFileSystemService(*engine_, *store_, options());
     Status st = svc_->ensureWorkspace("default");
     ASSERT_TRUE(st.ok()) << st.toString();

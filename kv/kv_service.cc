@@ -55,6 +55,40 @@ Status writeValue(Transaction& txn, std::string_view ws, uint64_t ns_id, std::st
   return Status::OK();
 }
 
+// The transaction a KvService mutation runs in: every key it writes is dropped from the read
+// cache first (inside the caller's WriteScope, so no reader re-fills it until the write ends).
+class InvalidatingTransaction final : public Transaction {
+ public:
+  InvalidatingTransaction(Transaction& txn, ReadCache& cache) : txn_(txn), cache_(cache) {}
+  Result<std::optional<std::string>> get(std::string_view key) override { return txn_.get(key); }
+  Result<std::optional<std::string>> getUntracked(std::string_view key) override { return txn_.getUntracked(key); }
+  Status put(std::string_view key, std::string_view value) override {
+    cache_.erase(key);
+    return txn_.put(key, value);
+  }
+  Status putUntracked(std::string_view key, std::string_view value) override {
+    cache_.erase(key);
+    return txn_.putUntracked(key, value);
+  }
+  Status del(std::string_view key) override {
+    cache_.erase(key);
+    return txn_.del(key);
+  }
+  Status delUntracked(std::string_view key) override {
+    cache_.erase(key);
+    return txn_.delUntracked(key);
+  }
+  Result<std::vector<db::KeyValue>> scan(std::string_view begin, std::string_view end,
+                                         db::ScanOptions options) override {
+    return txn_.scan(begin, end, options);
+  }
+  Status commit() override { return txn_.commit(); }
+
+ private:
+  Transaction& txn_;
+  ReadCache& cache_;
+};
+
 Status checkKeys(const std::vector<std::string>& keys) {
   for (const auto& k : keys) RETURN_IF_ERROR(checkKey(k));
   return Status::OK();
@@ -91,10 +125,19 @@ Status checkNamespaceName(std::string_view name) {
   return Status::OK();
 }
 
-KvService::KvService(db::Engine& engine, KvOptions options) : engine_(engine), options_(options) {}
+KvService::KvService(db::Engine& engine, KvOptions options)
+    : engine_(engine), options_(options), cache_(options.read_cache_bytes) {}
 
 Status KvService::write(const std::function<Status(Transaction&)>& body) {
-  return engine_.run(body, {.durability = options_.durability});
+  // Fills of every shard wait until this write is over (REST and the non-grouped RESP
+  // commands are not the hot path; their keys are known only inside the transaction).
+  ReadCache::WriteScope scope = cache_.writeAll();
+  return engine_.run(
+      [&](Transaction& txn) {
+        InvalidatingTransaction invalidating(txn, cache_);
+        return body(invalidating);
+      },
+      {.durability = options_.durability});
 }
 
 Status KvService::createNamespace(std::string_view ws, std::string_view name) {

@@ -8,6 +8,7 @@
 //
 // Thread-safe; every mutation is one db transaction (retried on conflict by Engine::run),
 // except the grouped writes of kv::WriteGroup (kv/write_group.h), the hot path of RESP.
+// Both keep the read cache (kv/read_cache.h) coherent: no other code may write value records.
 #pragma once
 
 #include <array>
@@ -24,6 +25,7 @@
 
 #include "common/status.h"
 #include "db/engine.h"
+#include "kv/read_cache.h"
 
 namespace strata::kv {
 
@@ -36,6 +38,9 @@ struct KvOptions {
   // kBuffered: a write survives kill -9 when acknowledged and a machine crash within about a
   // second (Redis `appendfsync everysec`); kSync fsyncs every write.
   db::Durability durability = db::Durability::kBuffered;
+  // Recently read value records kept in memory for GETs of the Redis protocol (kv/read_cache.h);
+  // 0 turns it off. Only valid while this process is the engine's only writer.
+  size_t read_cache_bytes = 32 << 20;
 };
 
 struct NamespaceInfo {
@@ -144,11 +149,13 @@ class KvService {
   std::mutex& keyLock(size_t stripe) { return key_locks_[stripe]; }
 
 
-  // Runs a mutation in a transaction with the configured durability.
+  // Runs a mutation in a transaction with the configured durability; every value record it
+  // writes is dropped from the read cache before the commit.
   Status write(const std::function<Status(db::Transaction&)>& body);
 
   db::Engine& engine_;
   KvOptions options_;
+  ReadCache cache_;
 
   // Bumped (under delete_mu_ held exclusively) whenever a namespace is deleted, so resolved
   // NamespaceRefs know to check theirs. Grouped writes hold delete_mu_ shared while they

@@ -80,6 +80,59 @@ TEST_F(WriteGroupTest, IncrementsSeeEarlierOperationsOfTheGroup) {
   EXPECT_GT(*ttl, 0);
 }
 
+TEST_F(WriteGroupTest, GetsSeeExactlyTheOperationsQueuedBeforeThem) {
+  ASSERT_TRUE(kv_->set("default", "cache", "k", "old").ok());
+  ASSERT_TRUE(kv_->set("default", "cache", "gone", "v", {.expire_at_ms = nowNanos() / 1'000'000 - 1}).ok());
+  WriteGroup group(*kv_);
+  size_t g1 = group.get(ns_, "k");
+  size_t g2 = group.get(ns_, "k");
+  group.set(ns_, "k", "new");
+  size_t g3 = group.get(ns_, "k");
+  group.incrBy(ns_, "n", 7);
+  size_t g4 = group.get(ns_, "n");
+  group.incrBy(ns_, "n", 1);
+  size_t g5 = group.get(ns_, "n");
+  size_t missing = group.get(ns_, "missing");
+  size_t expired = group.get(ns_, "gone");
+  size_t too_long = group.get(ns_, std::string(kMaxKeyBytes + 1, 'k'));
+  EXPECT_EQ(group.reads(), 7u);  // the oversized key failed at once
+  group.commit();
+  auto got = [&](size_t i) {
+    EXPECT_TRUE(group.outcome(i).status.ok()) << group.outcome(i).status.toString();
+    return group.outcome(i).found ? std::string(group.value(i)) : "<absent>";
+  };
+  EXPECT_EQ(got(g1), "old");
+  EXPECT_EQ(got(g2), "old");
+  EXPECT_EQ(got(g3), "new");
+  EXPECT_EQ(got(g4), "7");
+  EXPECT_EQ(got(g5), "8");
+  EXPECT_EQ(got(missing), "<absent>");
+  EXPECT_EQ(got(expired), "<absent>");
+  EXPECT_EQ(group.outcome(too_long).status.code(), Code::kTooLarge);
+  EXPECT_EQ(value("k"), "new");
+  EXPECT_EQ(value("n"), "8");
+}
+
+TEST_F(WriteGroupTest, RepeatedWritesToOneKeyLeaveTheLastStateAndItsExpiry) {
+  const int64_t later = nowNanos() / 1'000'000 + 60'000;
+  WriteGroup group(*kv_);
+  for (int i = 0; i < 100; ++i) group.set(ns_, "hot", std::to_string(i));
+  group.set(ns_, "ttl", "1", later);
+  size_t inc = group.incrBy(ns_, "ttl", 1);  // keeps the expiry of the SET before it
+  group.set(ns_, "plain", "x", later);
+  group.set(ns_, "plain", "y");  // clears it
+  group.commit();
+  EXPECT_EQ(group.outcome(inc).integer, 2);
+  EXPECT_EQ(value("hot"), "99");
+  EXPECT_EQ(value("ttl"), "2");
+  auto ttl = kv_->ttlMs("default", "cache", "ttl");
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_GT(*ttl, 0);
+  auto plain = kv_->ttlMs("default", "cache", "plain");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*plain, kTtlNone);
+}
+
 TEST_F(WriteGroupTest, OverflowAndLimitsFailOnlyTheirOperation) {
   ASSERT_TRUE(kv_->set("default", "cache", "max", std::to_string(INT64_MAX)).ok());
   WriteGroup group(*kv_);

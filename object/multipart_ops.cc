@@ -68,7 +68,7 @@ Result<PartInfo> ObjectServiceImpl::uploadPart(std::string_view ws, std::string_
   }
   PutOptions opts = options;
   opts.max_size = std::min(options.max_size, kMaxPartBytes);
-  ChunkWriter writer(chunks_, std::string(ws));
+  ChunkWriter writer(chunks_, pool_, std::string(ws));
   ASSIGN_OR_RETURN(WrittenBody written, writer.write(body, opts));
   if (options.before_commit) RETURN_IF_ERROR(options.before_commit());
 
@@ -91,7 +91,8 @@ Result<PartInfo> ObjectServiceImpl::uploadPart(std::string_view ws, std::string_
     RETURN_IF_ERROR(txn.put(part_key, encodePart(part)));
     return chunks_.changeReferences(txn, ws, refs);
   }));
-  writer.release();
+  // Off the request path: the references are committed, the pins protect nothing now.
+  if (!writer.uploadId().empty()) releaser_.release(std::string(ws), writer.takeUploadId());
   return PartInfo{part_number, part.size, md5Hex(part.md5), part.mtime_ns};
 }
 

@@ -1,5 +1,7 @@
 // Object operations: put (streaming), head, read (ranges), delete, copy, object ACL.
 #include <algorithm>
+#include <future>
+#include <optional>
 
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -43,7 +45,7 @@ Result<ObjectInfo> ObjectServiceImpl::putObject(std::string_view ws, std::string
   // Refuse before reading a byte of the body when the bucket is missing.
   RETURN_IF_ERROR(peekBucket(keys, bucket).status());
 
-  ChunkWriter writer(chunks_, std::string(ws));
+  ChunkWriter writer(chunks_, pool_, std::string(ws));
   ASSIGN_OR_RETURN(WrittenBody written, writer.write(body, options));
   if (options.before_commit) RETURN_IF_ERROR(options.before_commit());
 
@@ -62,7 +64,8 @@ Result<ObjectInfo> ObjectServiceImpl::putObject(std::string_view ws, std::string
     RETURN_IF_ERROR(replaceObject(txn, keys, b.id, key, info, refs));
     return chunks_.changeReferences(txn, ws, refs);
   }));
-  writer.release();
+  // Off the request path: the references are committed, the pins protect nothing now.
+  if (!writer.uploadId().empty()) releaser_.release(std::string(ws), writer.takeUploadId());
   return info;
 }
 
@@ -94,38 +97,94 @@ Status ObjectServiceImpl::readObject(std::string_view ws, const ObjectInfo& info
   auto gone = [&] {
     return notFound("object ", info.key, " was replaced or deleted while being read");
   };
-  // The chunk holding `offset` is the one with the largest start <= offset.
-  db::ScanOptions back;
-  back.limit = 1;
-  back.reverse = true;
-  ASSIGN_OR_RETURN(auto first,
-                   engine_.scan(prefix, keys.chunk(info.bucket_id, info.version, offset + 1), back));
-  if (first.empty()) return gone();
-  std::string from = first.front().key;
-  uint64_t pos = offset;
+
+  // The pieces to send, one per chunk touched, produced lazily from pages of the chunk list
+  // (an object may have millions of chunks).
+  struct Piece {
+    Digest id;
+    uint64_t offset = 0;  // within the chunk
+    uint64_t length = 0;
+  };
+  std::vector<Piece> page_pieces;
+  size_t next_index = 0;
+  std::string from;
+  uint64_t pos = offset;  // object offset of the next piece to produce
   const uint64_t stop = offset + length;
-  db::ScanOptions page;
-  page.limit = kReadPage;
-  while (pos < stop) {
-    ASSIGN_OR_RETURN(auto recs, engine_.scan(from, end, page));
-    if (recs.empty()) return gone();
-    for (const auto& kv : recs) {
-      const uint64_t start = readU64BE(std::string_view(kv.key).substr(prefix.size()));
-      ASSIGN_OR_RETURN(ChunkRec c, decodeChunk(kv.value));
-      if (start > pos) return corruption("object ", info.key, " has a hole in its chunk list");
-      const uint64_t chunk_end = start + c.length;
-      if (chunk_end <= pos) continue;
-      const uint64_t n = std::min(chunk_end, stop) - pos;
-      ASSIGN_OR_RETURN(std::string bytes, chunks_.read(ws, c.id, pos - start, n));
-      if (bytes.size() != n) {
-        return corruption("chunk ", c.id.hex(), " of object ", info.key, " is shorter than its reference");
+  // The chunk holding `offset` is the one with the largest start <= offset.
+  {
+    db::ScanOptions back;
+    back.limit = 1;
+    back.reverse = true;
+    ASSIGN_OR_RETURN(auto first, engine_.scan(prefix, keys.chunk(info.bucket_id, info.version, offset + 1), back));
+    if (first.empty()) return gone();
+    from = first.front().key;
+  }
+  auto next = [&]() -> Result<std::optional<Piece>> {
+    while (next_index == page_pieces.size()) {
+      if (pos >= stop) return std::optional<Piece>();
+      db::ScanOptions page;
+      page.limit = kReadPage;
+      ASSIGN_OR_RETURN(auto recs, engine_.scan(from, end, page));
+      if (recs.empty()) return gone();
+      page_pieces.clear();
+      next_index = 0;
+      uint64_t at = pos;
+      for (const auto& kv : recs) {
+        const uint64_t start = readU64BE(std::string_view(kv.key).substr(prefix.size()));
+        ASSIGN_OR_RETURN(ChunkRec c, decodeChunk(kv.value));
+        if (start > at) return corruption("object ", info.key, " has a hole in its chunk list");
+        const uint64_t chunk_end = start + c.length;
+        if (chunk_end <= at) continue;
+        const uint64_t n = std::min(chunk_end, stop) - at;
+        page_pieces.push_back(Piece{c.id, at - start, n});
+        at += n;
+        if (at >= stop) break;
       }
-      RETURN_IF_ERROR(sink(bytes));
-      pos += n;
-      if (pos >= stop) break;
+      pos = at;
+      from = recs.back().key;
+      from.push_back('\0');
     }
-    from = recs.back().key;
-    from.push_back('\0');
+    return std::optional<Piece>(page_pieces[next_index++]);
+  };
+  // Reads one piece: the store verifies a whole chunk against its id before returning it.
+  auto read = [this, ws, &info](const Piece& p) -> Result<std::string> {
+    ASSIGN_OR_RETURN(std::string bytes, chunks_.read(ws, p.id, p.offset, p.length));
+    if (bytes.size() != p.length) {
+      return corruption("chunk ", p.id.hex(), " of object ", info.key, " is shorter than its reference");
+    }
+    return bytes;
+  };
+
+  // Read-ahead: while piece N goes to the sink (the client's socket), piece N+1 is read and
+  // verified on a reader thread, when the pool has room for it; otherwise the request's own
+  // thread reads it after sending (so a one-chunk object costs no thread hand-off). Each
+  // piece in memory is charged to the pool.
+  ASSIGN_OR_RETURN(std::optional<Piece> cur_piece, next());
+  PooledBuffer cur_charge = pool_.reserve(cur_piece->length);
+  ASSIGN_OR_RETURN(std::string cur, read(*cur_piece));
+  for (;;) {
+    ASSIGN_OR_RETURN(std::optional<Piece> ahead_piece, next());
+    PooledBuffer ahead_charge;
+    std::future<Result<std::string>> ahead;
+    if (ahead_piece) {
+      ahead_charge = pool_.tryReserve(ahead_piece->length);
+      if (ahead_charge) ahead = readers_.submit([&read, p = *ahead_piece] { return read(p); });
+    }
+    Status sent = sink(cur);
+    std::string().swap(cur);
+    cur_charge.reset();
+    if (!sent.ok()) {
+      if (ahead.valid()) ahead.wait();  // it uses `read`, which lives in this frame
+      return sent;
+    }
+    if (!ahead_piece) break;
+    if (ahead.valid()) {
+      ASSIGN_OR_RETURN(cur, ahead.get());
+      cur_charge = std::move(ahead_charge);
+    } else {
+      cur_charge = pool_.reserve(ahead_piece->length);
+      ASSIGN_OR_RETURN(cur, read(*ahead_piece));
+    }
   }
   return Status::OK();
 }

@@ -204,8 +204,19 @@ class ObjectService {
                                          size_t max_uploads) = 0;
 };
 
+struct ObjectServiceOptions {
+  // Bytes that streaming may hold at once across all requests: put bodies being hashed and
+  // stored (up to 4 chunks = 16 MiB per put) and get chunks read ahead (up to 2 per get).
+  // Requests past it still run, with one chunk each, waiting their turn for it.
+  uint64_t stream_memory = 96ull << 20;
+  // Threads that read ahead for gets: a get's next chunk is read and verified on one of them
+  // while its current one is sent (the current one is read on the request's own thread).
+  int read_threads = 8;
+};
+
 // The service registers itself with `chunks` as a reference source (fsck counts object
 // references) and unregisters when destroyed. `engine` and `chunks` must outlive it.
-std::unique_ptr<ObjectService> makeObjectService(db::Engine& engine, fs::ChunkManager& chunks);
+std::unique_ptr<ObjectService> makeObjectService(db::Engine& engine, fs::ChunkManager& chunks,
+                                                 ObjectServiceOptions options = {});
 
 }  // namespace strata::object

@@ -13,15 +13,19 @@ namespace strata::object {
 std::string newVersion() { return randomBytes(kVersionBytes); }
 std::string newUploadId() { return randomHex(kUploadIdChars / 2); }
 
-ObjectServiceImpl::ObjectServiceImpl(db::Engine& engine, fs::ChunkManager& chunks)
-    : engine_(engine), chunks_(chunks) {
+ObjectServiceImpl::ObjectServiceImpl(db::Engine& engine, fs::ChunkManager& chunks,
+                                     ObjectServiceOptions options)
+    : engine_(engine), chunks_(chunks), pool_(options.stream_memory, kChunkSize),
+      readers_(options.read_threads),
+      releaser_(chunks) {
   chunks_.addReferenceSource(this);
 }
 
 ObjectServiceImpl::~ObjectServiceImpl() { chunks_.removeReferenceSource(this); }
 
-std::unique_ptr<ObjectService> makeObjectService(db::Engine& engine, fs::ChunkManager& chunks) {
-  return std::make_unique<ObjectServiceImpl>(engine, chunks);
+std::unique_ptr<ObjectService> makeObjectService(db::Engine& engine, fs::ChunkManager& chunks,
+                                                 ObjectServiceOptions options) {
+  return std::make_unique<ObjectServiceImpl>(engine, chunks, options);
 }
 
 Result<BucketRec> ObjectServiceImpl::getBucket(db::Transaction& txn, const ObjectKeys& keys,

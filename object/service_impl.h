@@ -6,7 +6,12 @@
 // conflict-checked): every object or upload write reads its bucket record with get(), and
 // deleteBucket rewrites it, so a put racing a bucket delete conflicts and re-runs.
 //
-// Thread-safe: no mutable state besides what the engine and the chunk layer hold.
+// Streaming memory (put bodies being hashed and stored, get chunks read ahead) comes from one
+// BufferPool of ObjectServiceOptions::stream_memory bytes, so the service's memory is bounded
+// whatever the number of requests; pins of finished puts are dropped by a PinReleaser.
+//
+// Thread-safe: no mutable state besides what the engine, the chunk layer, the pool and the
+// releaser (each thread-safe) hold.
 #pragma once
 
 #include <string>
@@ -15,15 +20,18 @@
 
 #include "db/engine.h"
 #include "fs/chunk_manager.h"
+#include "object/buffer_pool.h"
 #include "object/keys.h"
 #include "object/object_service.h"
+#include "object/pin_releaser.h"
 #include "object/records.h"
+#include "object/task_pool.h"
 
 namespace strata::object {
 
 class ObjectServiceImpl final : public ObjectService, public fs::ReferenceSource {
  public:
-  ObjectServiceImpl(db::Engine& engine, fs::ChunkManager& chunks);
+  ObjectServiceImpl(db::Engine& engine, fs::ChunkManager& chunks, ObjectServiceOptions options);
   ~ObjectServiceImpl() override;
 
   Status ensureWorkspace(std::string_view ws) override;
@@ -102,6 +110,9 @@ class ObjectServiceImpl final : public ObjectService, public fs::ReferenceSource
 
   db::Engine& engine_;
   fs::ChunkManager& chunks_;
+  BufferPool pool_;
+  TaskPool readers_;      // chunk reads of readObject
+  PinReleaser releaser_;  // last: its destructor finishes the queued releases first
 };
 
 // Fresh object version / upload id.

@@ -1,19 +1,25 @@
 // queue::QueueService: durable FIFO message queues of a workspace on db::Engine.
 //
-// Semantics (as SQS users expect, docs/formats.md "queues"):
-// - send() returns only after the message is committed: an acknowledged send survives kill -9.
+// Semantics (as SQS users expect, docs/kv-queue-formats.md "queues"):
+// - send() returns only after the message is written: an acknowledged send survives kill -9.
 // - receive() hands out the oldest visible messages and hides each for a visibility timeout;
-//   ack(receipt) deletes it. A message not acked in time becomes visible again, at its
-//   original place in the order (at-least-once delivery; nothing is lost when a consumer dies).
+//   ack(receipt) deletes it (durably). A message not acked in time becomes visible again, at
+//   its original place in the order (at-least-once delivery; nothing is lost when a consumer
+//   dies). A restart of the service makes every unacked message visible again at once.
 // - With a dead-letter queue configured, a message received `max_receives` times without an
-//   ack is moved there instead of being delivered again.
-// - receiveAndDelete() is the plain "pop": claim and delete in one transaction.
-// - A receipt handle names one delivery: after the message is delivered again, the old
-//   receipt no longer acks it (kNotFound).
+//   ack is moved there instead of being delivered again (also across restarts).
+// - receiveAndDelete() is the plain "pop": claim and delete in one write.
+// - A receipt handle names one delivery: after the message is delivered again (or the service
+//   restarted), the old receipt no longer acks it (kNotFound).
 //
-// Thread-safe. Receives of one queue in one process are serialised by a per-queue mutex so
-// that concurrent consumers do not fight over the head of the queue in transaction conflicts;
-// across processes the transactions still make every claim exclusive.
+// Single writer: the delivery state (ready list, in-flight deadlines, receipts) is held in
+// memory, so one QueueService must be the only writer of the engine's queue keys -- the server
+// process that owns the engine builds exactly one. Each queue is recovered from the engine on
+// its first use.
+//
+// Thread-safe. Operations on one queue are serialised by a per-queue mutex held for the
+// in-memory bookkeeping (and reads of bodies not cached); engine writes run outside it, so
+// concurrent calls share the write-ahead log's group commit.
 #pragma once
 
 #include <cstdint>

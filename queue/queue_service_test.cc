@@ -231,15 +231,144 @@ TEST_F(QueueServiceTest, MessagesReadyAgainBelowTheHeadAreStillReceivedInOrder) 
   std::vector<std::string> bodies;
   for (const auto& m : *again) bodies.push_back(m.body);
   EXPECT_EQ(bodies, (std::vector<std::string>{"m1", "m2", "m4", "m5"}));
-  // A reopened service (a restart) starts from the beginning again and loses nothing.
+  // After a restart every unacked message is visible again, in send order.
   q_.reset();
   engine_.reset();
   open();
-  ASSERT_TRUE(q_->changeVisibility("default", "jobs", (*again)[0].receipt, 0).ok());
+  EXPECT_EQ(q_->changeVisibility("default", "jobs", (*again)[0].receipt, 0).code(), Code::kNotFound);
   auto after = q_->receive("default", "jobs", 10, 30000, 0);
   ASSERT_TRUE(after.ok());
-  ASSERT_EQ(after->size(), 1u);
-  EXPECT_EQ((*after)[0].body, "m1");
+  bodies.clear();
+  for (const auto& m : *after) bodies.push_back(m.body);
+  EXPECT_EQ(bodies, (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4", "m5"}));
+}
+
+TEST_F(QueueServiceTest, RestartMakesInFlightMessagesVisibleAgainWithOrderAndCountsKept) {
+  ASSERT_TRUE(q_->create("default", "dead").ok());
+  ASSERT_TRUE(q_->create("default", "jobs", {.max_receives = 5, .dead_letter_queue = "dead"}).ok());
+  ASSERT_TRUE(q_->sendBatch("default", "jobs", {"m0", "m1", "m2", "m3"}).ok());
+  auto first = q_->receive("default", "jobs", 2, 30000, 0);  // m0, m1 in flight
+  ASSERT_EQ(first->size(), 2u);
+  auto m2 = q_->receive("default", "jobs", 1, 30000, 0);
+  ASSERT_TRUE(q_->ack("default", "jobs", (*m2)[0].receipt).ok());
+  EXPECT_EQ(len("jobs").in_flight, 2u);
+  q_.reset();
+  engine_.reset();
+  open();
+  EXPECT_EQ(len("jobs").visible, 3u);
+  EXPECT_EQ(len("jobs").in_flight, 0u);
+  EXPECT_EQ(q_->ack("default", "jobs", (*first)[0].receipt).code(), Code::kNotFound);  // stale now
+  auto got = q_->receive("default", "jobs", 10, 30000, 0);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].body, "m0");
+  EXPECT_EQ((*got)[0].receive_count, 2u);
+  EXPECT_EQ((*got)[1].body, "m1");
+  EXPECT_EQ((*got)[1].receive_count, 2u);
+  EXPECT_EQ((*got)[2].body, "m3");
+  EXPECT_EQ((*got)[2].receive_count, 1u);
+  // New sends after a restart still come after the recovered ones.
+  ASSERT_TRUE(q_->send("default", "jobs", "m4").ok());
+  for (auto& m : *got) ASSERT_TRUE(q_->changeVisibility("default", "jobs", m.receipt, 0).ok());
+  auto all = q_->receive("default", "jobs", 10, 30000, 0);
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].body, "m0");
+  EXPECT_EQ((*all)[3].body, "m4");
+  for (auto& m : *all) ASSERT_TRUE(q_->ack("default", "jobs", m.receipt).ok());
+  q_.reset();
+  engine_.reset();
+  open();
+  EXPECT_EQ(len("jobs").visible, 0u);
+  EXPECT_EQ(len("jobs").in_flight, 0u);
+}
+
+TEST_F(QueueServiceTest, RestartsNeverGrantMoreThanMaxReceives) {
+  ASSERT_TRUE(q_->create("default", "dead").ok());
+  ASSERT_TRUE(q_->create("default", "jobs", {.max_receives = 2, .dead_letter_queue = "dead"}).ok());
+  ASSERT_TRUE(q_->send("default", "jobs", "poison").ok());
+  for (uint32_t i = 1; i <= 2; ++i) {
+    auto got = q_->receive("default", "jobs", 1, 30000, 0);
+    ASSERT_EQ(got->size(), 1u);
+    EXPECT_EQ((*got)[0].receive_count, i);
+    q_.reset();  // the consumer's delivery dies with the server
+    engine_.reset();
+    open();
+  }
+  auto third = q_->receive("default", "jobs", 1, 30000, 0);
+  ASSERT_TRUE(third.ok());
+  EXPECT_TRUE(third->empty());
+  EXPECT_EQ(len("jobs").visible, 0u);
+  q_.reset();
+  engine_.reset();
+  open();
+  auto dead = q_->receive("default", "dead", 1, 30000, 0);
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ((*dead)[0].body, "poison");
+  EXPECT_EQ(len("jobs").visible, 0u);
+}
+
+TEST_F(QueueServiceTest, RedeliveryCountsSurviveARestartWithoutDeadLetterQueue) {
+  ASSERT_TRUE(q_->create("default", "jobs").ok());
+  ASSERT_TRUE(q_->send("default", "jobs", "x").ok());
+  ASSERT_EQ(q_->receive("default", "jobs", 1, 10, 0)->size(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  auto second = q_->receive("default", "jobs", 1, 30000, 0);
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].receive_count, 2u);
+  q_.reset();
+  engine_.reset();
+  open();
+  auto third = q_->receive("default", "jobs", 1, 30000, 0);
+  ASSERT_EQ(third->size(), 1u);
+  EXPECT_EQ((*third)[0].receive_count, 3u);
+}
+
+TEST_F(QueueServiceTest, OpensQueuesOfTheOlderFormat) {
+  // A data dir written by the transactional queue (message record ver=1 with state, ready and
+  // in-flight index entries, length counters): its messages are received, in order, with their
+  // counts, and the old index keys are deleted on first use.
+  ASSERT_TRUE(q_->create("default", "old").ok());
+  q_.reset();
+  auto u64 = [](uint64_t v) {
+    std::string s;
+    for (int i = 7; i >= 0; --i) s.push_back(static_cast<char>(v >> (i * 8)));
+    return s;
+  };
+  auto u32 = [](uint32_t v) {
+    std::string s;
+    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>(v >> (i * 8)));
+    return s;
+  };
+  auto v1 = [&](uint8_t state, uint32_t count, std::string_view body) {
+    return std::string(1, 1) + std::string(1, static_cast<char>(state)) + u64(0) + u32(count) + u64(1000) +
+           u64(7) + std::string(body);
+  };
+  const std::string base = "w/default/";
+  db::WriteBatch b;
+  b.put(base + "qm/" + u64(1) + u64(100), v1(2, 1, "in-flight"));
+  b.put(base + "qi/" + u64(1) + u64(5) + u64(100), "");
+  b.put(base + "qm/" + u64(1) + u64(200), v1(1, 0, "ready"));
+  b.put(base + "qr/" + u64(1) + u64(200), "");
+  b.put(base + "qk/" + u64(1) + std::string(1, 3), u64(1) + u64(1));
+  ASSERT_TRUE(engine_->write(b).ok());
+  q_ = std::make_unique<QueueService>(*engine_);
+  EXPECT_EQ(len("old").visible, 2u);
+  auto got = q_->receive("default", "old", 10, 30000, 0);
+  ASSERT_TRUE(got.ok()) << got.status().toString();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].body, "in-flight");
+  EXPECT_EQ((*got)[0].receive_count, 2u);
+  EXPECT_EQ((*got)[1].body, "ready");
+  EXPECT_EQ((*got)[1].receive_count, 1u);
+  for (const char* kind : {"qr/", "qi/", "qk/"}) {
+    auto left = engine_->scan(base + kind, db::prefixEnd(base + kind));
+    ASSERT_TRUE(left.ok());
+    EXPECT_TRUE(left->empty()) << kind;
+  }
+  for (auto& m : *got) ASSERT_TRUE(q_->ack("default", "old", m.receipt).ok());
+  auto rest = engine_->scan(base + "q", db::prefixEnd(base + "q"));
+  ASSERT_TRUE(rest.ok());
+  for (const auto& kv : *rest) EXPECT_TRUE(kv.key.starts_with(base + "qn/") || kv.key == base + "qc") << kv.key;
 }
 
 }  // namespace

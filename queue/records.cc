@@ -4,7 +4,8 @@
 
 namespace strata::queue::records {
 namespace {
-constexpr char kVersion = 1;
+constexpr char kVersion = 1;         // queue records; ver=1 message records
+constexpr char kMessageVersion = 2;  // message records written now
 
 std::string wsKey(std::string_view ws, std::string_view kind) {
   std::string k = "w/";
@@ -33,25 +34,15 @@ std::string messageKey(std::string_view ws, uint64_t qid, uint64_t seq) {
   appendU64BE(k, seq);
   return k;
 }
-std::string readyPrefix(std::string_view ws, uint64_t qid) { return withQid(ws, "qr/", qid); }
-std::string readyKey(std::string_view ws, uint64_t qid, uint64_t seq) {
-  std::string k = readyPrefix(ws, qid);
+std::string countPrefix(std::string_view ws, uint64_t qid) { return withQid(ws, "qd/", qid); }
+std::string countKey(std::string_view ws, uint64_t qid, uint64_t seq) {
+  std::string k = countPrefix(ws, qid);
   appendU64BE(k, seq);
   return k;
 }
-std::string inflightPrefix(std::string_view ws, uint64_t qid) { return withQid(ws, "qi/", qid); }
-std::string inflightKey(std::string_view ws, uint64_t qid, int64_t visible_at, uint64_t seq) {
-  std::string k = inflightPrefix(ws, qid);
-  appendU64BE(k, static_cast<uint64_t>(visible_at));
-  appendU64BE(k, seq);
-  return k;
-}
-std::string counterPrefix(std::string_view ws, uint64_t qid) { return withQid(ws, "qk/", qid); }
-std::string counterKey(std::string_view ws, uint64_t qid, uint8_t shard) {
-  std::string k = counterPrefix(ws, qid);
-  k.push_back(static_cast<char>(shard));
-  return k;
-}
+std::string legacyReadyPrefix(std::string_view ws, uint64_t qid) { return withQid(ws, "qr/", qid); }
+std::string legacyInflightPrefix(std::string_view ws, uint64_t qid) { return withQid(ws, "qi/", qid); }
+std::string legacyCounterPrefix(std::string_view ws, uint64_t qid) { return withQid(ws, "qk/", qid); }
 std::string purgeKey(std::string_view ws, uint64_t qid) { return withQid(ws, "qp/", qid); }
 
 std::string encodeQueue(const QueueRecord& r) {
@@ -75,42 +66,37 @@ Result<QueueRecord> decodeQueue(std::string_view b) {
   return r;
 }
 
-std::string encodeMessage(const MessageRecord& m) {
+std::string encodeMessage(int64_t sent_ms, std::string_view body) {
   std::string out;
-  out.reserve(34 + m.body.size());
-  out.push_back(kVersion);
-  out.push_back(static_cast<char>(m.state));
-  appendU64BE(out, static_cast<uint64_t>(m.visible_at_ms));
-  appendU32BE(out, m.receive_count);
-  appendU64BE(out, static_cast<uint64_t>(m.sent_ms));
-  appendU64BE(out, m.nonce);
-  out.append(m.body);
+  out.reserve(9 + body.size());
+  out.push_back(kMessageVersion);
+  appendU64BE(out, static_cast<uint64_t>(sent_ms));
+  out.append(body);
   return out;
 }
 
 Result<MessageRecord> decodeMessage(std::string_view b) {
-  if (b.size() < 30 || b[0] != kVersion) return corruption("bad message record");
   MessageRecord m;
-  m.state = static_cast<State>(b[1]);
-  m.visible_at_ms = static_cast<int64_t>(readU64BE(b.substr(2)));
+  if (!b.empty() && b[0] == kMessageVersion && b.size() >= 9) {
+    m.sent_ms = static_cast<int64_t>(readU64BE(b.substr(1)));
+    m.body = std::string(b.substr(9));
+    return m;
+  }
+  // ver=1: [u8 1][u8 state][i64 visible_at_ms][u32 receive_count][i64 sent_ms][u64 nonce][body]
+  if (b.size() < 30 || b[0] != kVersion) return corruption("bad message record");
   m.receive_count = readU32BE(b.substr(10));
   m.sent_ms = static_cast<int64_t>(readU64BE(b.substr(14)));
-  m.nonce = readU64BE(b.substr(22));
   m.body = std::string(b.substr(30));
   return m;
 }
 
-std::string encodeCounters(const Counters& c) {
+std::string encodeCount(uint32_t count) {
   std::string out;
-  appendU64BE(out, static_cast<uint64_t>(c.visible));
-  appendU64BE(out, static_cast<uint64_t>(c.in_flight));
+  appendU32BE(out, count);
   return out;
 }
 
-Counters decodeCounters(std::string_view b) {
-  if (b.size() < 16) return {};
-  return {static_cast<int64_t>(readU64BE(b)), static_cast<int64_t>(readU64BE(b.substr(8)))};
-}
+uint32_t decodeCount(std::string_view b) { return b.size() < 4 ? 0 : readU32BE(b); }
 
 uint64_t trailingU64(std::string_view key) { return readU64BE(key.substr(key.size() - 8)); }
 

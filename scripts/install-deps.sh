@@ -20,7 +20,7 @@ PACKAGES=(
   # S3 clients for the object-storage end-to-end tests
   python3-boto3 s3cmd rclone
   # benchmarks and the tools tests call
-  rsync fio procps curl coreutils
+  rsync fio procps curl coreutils nginx-light
 )
 
 missing=()

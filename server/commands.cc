@@ -26,6 +26,7 @@ struct RunArgs {
 struct OfflineArgs {
   std::string data_dir;
   int64_t grace_seconds = 3600;
+  std::string workspace = std::string(kDefaultWorkspace);
 };
 
 int fail(std::string_view what, const Status& st) {
@@ -115,6 +116,20 @@ int runGc(const OfflineArgs& args) {
   return 0;
 }
 
+// Lists every stored chunk of one workspace, whichever tier holds it: "<id hex> <size>" a line.
+int runChunks(const OfflineArgs& args) {
+  initLogging("warn");
+  if (Status st = requireExisting(args.data_dir); !st.ok()) return fail("chunks", st);
+  auto storage = openStorage(args.data_dir, fs::ServiceOptions{});
+  if (!storage.ok()) return fail("chunks", storage.status());
+  Status st = storage->store->list(args.workspace, [](const blob::ChunkInfo& info) {
+    std::printf("%s %llu\n", info.id.hex().c_str(), static_cast<unsigned long long>(info.size));
+    return true;
+  });
+  if (!st.ok()) return fail("chunks", st);
+  return 0;
+}
+
 }  // namespace
 
 void registerCommands(CLI::App& app) {
@@ -144,6 +159,13 @@ void registerCommands(CLI::App& app) {
   server->add_flag("--kv-sync", run->options.kv_sync,
                    "fsync every KV and queue write (default: buffered, synced every second, like Redis "
                    "appendfsync everysec; always safe against kill -9)");
+  server->add_option("--small-chunk-max", run->options.small_chunk_max,
+                     "Chunks up to SIZE (e.g. 64K, 1M) are stored in the metadata database instead of "
+                     "one file each: no file create and no fsync of their own (0: every chunk a file)")
+      ->capture_default_str()
+      ->transform(CLI::AsSizeValue(false).description(""))
+      ->check(CLI::Range(uint64_t{0}, uint64_t{4} << 20).description(""))
+      ->type_name("SIZE");
   server->add_option("--log-level", run->log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str()
       ->check([](const std::string& v) {
@@ -162,8 +184,13 @@ void registerCommands(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   gc->callback([offline] { setExitCode(runGc(*offline)); });
 
-  server->callback([server, fsck, gc, run] {
-    if (fsck->parsed() || gc->parsed()) return;
+  CLI::App* chunks = server->add_subcommand("chunks", "List the stored chunks of a stopped server's data");
+  chunks->add_option("--data", offline->data_dir, "Data directory")->required();
+  chunks->add_option("--workspace", offline->workspace, "Workspace whose chunks to list")->capture_default_str();
+  chunks->callback([offline] { setExitCode(runChunks(*offline)); });
+
+  server->callback([server, fsck, gc, chunks, run] {
+    if (fsck->parsed() || gc->parsed() || chunks->parsed()) return;
     if (run->options.data_dir.empty()) {
       std::fprintf(stderr, "strata server: --data DIR is required\n");
       setExitCode(1);

@@ -105,7 +105,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   impl->host = listen.host;
   fs::ServiceOptions service_options;
   service_options.gc_grace_seconds = options.gc_grace_seconds;
-  ASSIGN_OR_RETURN(impl->storage, openStorage(options.data_dir, service_options));
+  ASSIGN_OR_RETURN(impl->storage, openStorage(options.data_dir, service_options,
+                                               StorageOptions{options.small_chunk_max}));
   impl->tokens = std::make_unique<auth::TokenStore>(*impl->storage.engine);
   ASSIGN_OR_RETURN(impl->admin,
                    auth::ensureAdminToken(*impl->tokens, options.data_dir, kDefaultWorkspace));

@@ -26,6 +26,9 @@ struct ServerOptions {
   // Durability of KV and queue writes: false = buffered (kill -9 safe at once, machine-crash
   // safe within ~1 s, as Redis appendfsync everysec); true = fsync every write.
   bool kv_sync = false;
+  // Chunks up to this many bytes are stored in the metadata engine instead of one file each
+  // (server/storage.h); 0 = every chunk a file.
+  uint64_t small_chunk_max = 64 << 10;
 };
 
 class Server {

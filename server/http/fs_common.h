@@ -24,6 +24,10 @@ std::string_view typeName(fs::FileType type);
 // The JSON of fs::Attr (docs/api.md "Attributes").
 nlohmann::json attrJson(const fs::Attr& attr);
 
+// GET list?recursive=true (tree_list_route.cc): a page of every entry below the directory
+// `path`, depth first, with relative paths; `limit` entries at most.
+Status listTreeRoute(fs::FileSystemService& service, Call& call, const std::string& path, size_t limit);
+
 // The last component of a path ("/" for the root).
 std::string baseName(std::string_view path);
 

@@ -51,6 +51,8 @@ Status listRoute(fs::FileSystemService& service, Call& call) {
   ASSIGN_OR_RETURN(auto fsys, openFs(service, call));
   ASSIGN_OR_RETURN(std::string path, pathQuery(call, "/"));
   ASSIGN_OR_RETURN(size_t limit, listLimit(call));
+  ASSIGN_OR_RETURN(bool recursive, queryBool(call, "recursive", false));
+  if (recursive) return listTreeRoute(service, call, path, limit);
   std::string cursor = call.query("cursor").value_or("");
   ASSIGN_OR_RETURN(fs::Attr attr, fsys->stat(path));
   json entries = json::array();

@@ -33,7 +33,10 @@ void addTokenRoutes(Router& router, auth::TokenStore& tokens, s3::CredentialStor
 // /api/v1/fs, /api/v1/fs/{fs}/{stat,list,mkdir,files,move,usage,chunkmap}.
 void addFsRoutes(Router& router, fs::FileSystemService& service);
 // /api/v1/fs/{fs}/uploads..., PUT/POST /api/v1/fs/{fs}/chunks...
+// (also registers addFilesWriteRoute).
 void addUploadRoutes(Router& router, fs::FileSystemService& service, MemoryBudget& budget);
+// POST /api/v1/fs/{fs}/files:write: many small files, data inline, one durability barrier.
+void addFilesWriteRoute(Router& router, fs::FileSystemService& service, MemoryBudget& budget);
 // GET /api/v1/fs/{fs}/content, GET /api/v1/fs/{fs}/chunks/{id}.
 void addDownloadRoutes(Router& router, fs::FileSystemService& service, MemoryBudget& budget);
 

@@ -243,6 +243,7 @@ void addUploadRoutes(Router& router, fs::FileSystemService& service, MemoryBudge
              [&service](Call& call) { return commitRoute(service, call); });
   router.add("DELETE", "/api/v1/fs/{fs}/uploads/{upload}", "fs.upload_end", Access::kWrite, kNoBody,
              [&service](Call& call) { return endRoute(service, call); });
+  addFilesWriteRoute(router, service, budget);
 }
 
 }  // namespace strata::server::http

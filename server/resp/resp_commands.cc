@@ -82,6 +82,7 @@ void replyQueued(ReplyWriter& reply, const kv::WriteGroup& group, size_t i) {
   const auto& outcome = group.outcome(i);
   if (!outcome.status.ok()) return replyStatus(reply, outcome.status);
   if (group.kind(i) == kv::WriteGroup::Kind::kIncr) return reply.integer(outcome.integer);
+  if (group.kind(i) == kv::WriteGroup::Kind::kGet) return outcome.found ? reply.bulk(group.value(i)) : reply.null();
   reply.simple("OK");
 }
 

@@ -19,7 +19,7 @@ struct CommandContext {
   Session& session;
   const Command& args;  // args[0] is the command name as sent
   ReplyWriter& reply;
-  kv::WriteGroup* group = nullptr;  // for QueueFn: where grouped writes go
+  kv::WriteGroup* group = nullptr;  // for QueueFn: where grouped commands go
 };
 
 using CommandFn = void (*)(CommandContext&);
@@ -41,7 +41,7 @@ struct CommandSpec {
 const CommandSpec* findCommand(std::string_view name);
 // Runs one command and appends its reply.
 void execute(const RespDeps& deps, Session& session, const Command& args, ReplyWriter& reply);
-// Queues the command into `group` when it is a groupable write that would pass every check
+// Queues the command into `group` when it is a groupable command that would pass every check
 // (arity, authentication, read-only token); false, with nothing done, otherwise.
 bool tryQueue(const RespDeps& deps, Session& session, const Command& args, ReplyWriter& reply,
               kv::WriteGroup& group);

@@ -22,6 +22,11 @@ constexpr size_t kMaxReadPerRound = 1 << 20;
 // Stop running a connection's commands while this much of its output is unsent.
 constexpr size_t kMaxPendingOutput = 4 << 20;
 constexpr int kMaxEvents = 256;
+// A group's GET values are held until its replies are written; commit early past this many
+// GETs so a burst of large values (up to 256 KiB each) stays bounded in memory.
+constexpr size_t kMaxGroupReads = 256;
+// And past this many operations of any kind, so one round's replies do not wait too long.
+constexpr size_t kMaxGroupOps = 4096;
 
 }  // namespace
 
@@ -179,6 +184,7 @@ void IoLoop::process(Connection& c) {
     if (tryQueue(deps_, c.session, c.cmd, c.reply, group_)) {
       queued_.push_back({&c, group_.size() - 1});
       ++c.queued;
+      if (group_.reads() >= kMaxGroupReads || group_.size() >= kMaxGroupOps) commitGroup();
       continue;
     }
     // Anything else runs alone, after this connection's queued writes are committed (it may

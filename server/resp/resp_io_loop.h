@@ -1,11 +1,12 @@
 // IoLoop: one I/O thread of the RESP server. It owns an epoll set and every connection handed
 // to it, and serves them event by event without a thread or a context switch per request:
 // each round it reads what arrived on every ready connection, runs every complete command
-// (pipelining), commits the round's writes of all its connections as one kv::WriteGroup (one
-// log append for a burst of SETs/INCRs), then writes each connection's replies with one send.
+// (pipelining), commits the round's GETs, SETs and INCRs of all its connections as one
+// kv::WriteGroup (one log append for the writes, one read per distinct key), then writes each
+// connection's replies with one send.
 //
 // Order and durability: a connection's replies keep its command order. A command that cannot
-// join the group (a read, SET NX, ...) first commits the writes queued before it, so every
+// join the group (SET NX, DEL, ...) first commits the commands queued before it, so every
 // command sees the connection's earlier writes. No reply to a write is sent before the write
 // is committed (kill -9 safe as KvOptions::durability promises).
 //

@@ -32,6 +32,13 @@ void cmdGet(CommandContext& c) {
   c.reply.bulk((*r)->value);
 }
 
+// GET joins the round's group: it sees the writes queued before it, and one read serves
+// every GET of a key in the round.
+bool queueGet(CommandContext& c) {
+  c.group->get(c.session.nsref, c.args[1]);
+  return true;
+}
+
 void cmdSet(CommandContext& c) {
   kv::SetOptions o;
   bool has_expire = false;
@@ -321,7 +328,7 @@ void cmdDbsize(CommandContext& c) {
 
 const std::vector<CommandSpec>& keyCommands() {
   static const std::vector<CommandSpec> specs = {
-      {"get", 2, false, true, cmdGet},
+      {"get", 2, false, true, cmdGet, queueGet},
       {"set", -3, true, true, cmdSet, queueSet},
       {"setnx", 3, true, true, cmdSetnx},
       {"del", -2, true, true, cmdDel},

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import Cli, chunk_files, run_offline, sha256_file, write_random
+from conftest import Cli, chunk_files, run_offline, sha256_file, tree_digest, write_random
 
 MiB = 1 << 20
 BIG_MB = int(os.environ.get("STRATA_E2E_CRASH_MB", "1024"))
@@ -33,14 +33,25 @@ def fsck_ok(strata_bin, data):
     assert "fsck: ok" in r.stdout + r.stderr, f"fsck printed no 'fsck: ok':\n{r.stdout}\n{r.stderr}"
 
 
+def stored_chunks(strata_bin, data):
+    """Ids of every stored chunk, chunk files and small chunks kept in the metadata database
+    alike (`strata server chunks`; the server must be stopped)."""
+    r = run_offline(strata_bin, "chunks", "--data", data)
+    assert r.returncode == 0, f"chunks exit {r.returncode}:\n{r.stdout}\n{r.stderr}"
+    return {line.split()[0] for line in r.stdout.splitlines() if line.strip()}
+
+
 def gc_then_check_disk(strata_bin, server):
     """Server must be stopped. Runs gc, restarts, and compares disk with the chunk maps."""
     r = run_offline(strata_bin, "gc", "--data", server.data, "--grace-seconds", "0")
     assert r.returncode == 0, f"gc exit {r.returncode}:\n{r.stdout}\n{r.stderr}"
     fsck_ok(strata_bin, server.data)
+    stored = stored_chunks(strata_bin, server.data)
     server.start()
     want = referenced_chunks(server)
     on_disk, others = chunk_files(server.data)
+    assert set(on_disk) <= stored, "a chunk file is missing from `strata server chunks`"
+    on_disk = {i: on_disk.get(i, "(small chunk in DATA/meta)") for i in stored}
     unreferenced = set(on_disk) - want
     missing = want - set(on_disk)
     assert not missing, f"{len(missing)} referenced chunks are not on disk, e.g. {sorted(missing)[:3]}"
@@ -181,5 +192,53 @@ def test_concurrent_uploads_share_chunks(strata_bin, make_server, tmp_path):
         assert sha256_file(got / "own.bin") == sha256_file(tmp_path / f"t{i}" / "own.bin")
     on_disk, _ = chunk_files(server.data)
     assert len(on_disk) == 6 + 2, f"want 6 shared + 2 own chunks on disk, found {len(on_disk)}"
+    server.stop()
+    fsck_ok(strata_bin, server.data)
+
+
+def test_kill9_mid_small_file_batches(strata_bin, make_server, tmp_path):
+    """kill -9 while files:write batches are landing: every file is absent or complete, the
+    namespace is consistent, and the same upload then completes (resume)."""
+    server = make_server("crash-small")
+    cli = Cli(strata_bin, server, tmp_path / "home")
+    src = tmp_path / "small"
+    for i in range(3000):
+        write_random(src / f"d{i % 30:02d}" / f"f{i:05d}.bin", 8192 + i)
+    upload = subprocess.Popen([str(strata_bin), "storage", "upload", "-r", "-j", "2", str(src), "/s"],
+                              env=cli.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while server.metrics().get("strata_files_committed_total", 0.0) < 200:
+            if upload.poll() is not None:
+                pytest.fail("upload ended before the crash point", pytrace=False)
+            assert time.monotonic() < deadline, "no batch committed within 120 s"
+            time.sleep(0.005)
+        server.kill9()
+        upload.communicate(timeout=120)
+    finally:
+        if upload.poll() is None:
+            upload.kill()
+            upload.wait()
+    assert upload.returncode == 1
+
+    server.start()
+    tree = server.tree("/s")
+    files = {p: a for p, a in tree.items() if a[0] == "file"}
+    assert len(files) < 3000, "crash came after the whole upload"
+    for path, (_, size, _) in files.items():
+        rel = path[len("/s/"):]
+        assert size == (src / rel).stat().st_size, f"half-written {path}: size {size}"
+    for path in list(files)[:50]:  # and their bytes are the right ones
+        r = server.get("/api/v1/fs/default/content", params={"path": path})
+        assert r.status_code == 200 and r.content == (src / path[len("/s/"):]).read_bytes(), path
+    server.stop()
+    fsck_ok(strata_bin, server.data)
+    gc_then_check_disk(strata_bin, server)
+
+    cli.storage_ok("upload", "-r", src, "/s")
+    got = tmp_path / "got"
+    cli.storage_ok("download", "-r", "/s", got)
+    assert tree_digest(got) == tree_digest(src)
     server.stop()
     fsck_ok(strata_bin, server.data)

@@ -172,3 +172,81 @@ def test_failed_multi_file_commit_changes_nothing(server):
                     json={"files": [{"path": "/ok.bin", **one}, {"path": "/dir", **one}], "parents": True})
     assert_error(r, 409, "is_directory")
     assert server.tree("/") == before, "a failed commit made some of its files visible"
+
+
+def files_write_body(files):
+    """The files:write body: per file [u32 BE header length][header JSON][bytes]."""
+    import json
+    import struct
+    out = b""
+    for path, data, extra in files:
+        h = {"path": path, "size": len(data), "mtime_ns": 1_700_000_000_000_000_000, "mode": 0o644}
+        if data:
+            h["id"] = hashlib.sha256(data).hexdigest()
+        h.update(extra)
+        text = json.dumps(h).encode()
+        out += struct.pack(">I", len(text)) + text + (b"" if h.get("data") is False else data)
+    return out
+
+
+def test_files_write_batch(server):
+    """Many small files in one request; each file's result; a bad file changes nothing of it."""
+    assert server.post(f"{FS}/mkdir", json={"path": "/batch/dir", "parents": True}).status_code == 201
+    put_file(server, "/batch/keep.txt", b"old contents")
+    files = [("/batch/a/%03d.txt" % i, os.urandom(100 + i), {}) for i in range(50)]
+    files.append(("/batch/keep.txt", b"tampered", {"id": hashlib.sha256(b"other").hexdigest()}))
+    files.append(("/batch/dir", b"onto a directory", {}))
+    files.append(("/batch/empty", b"", {}))
+    r = server.post(f"{FS}/files:write", data=files_write_body(files),
+                    headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["committed"] == 51 and body["failed"] == 2, body
+    results = body["files"]
+    assert [x["path"] for x in results] == [f[0] for f in files]
+    assert results[50]["error"]["code"] == "invalid_argument", results[50]
+    assert "does not match" in results[50]["error"]["message"]
+    assert results[51]["error"]["code"] == "is_directory", results[51]
+    for (path, data, _), res in zip(files[:50], results[:50]):
+        assert "error" not in res, res
+        assert res["size"] == len(data)
+        got = server.get(f"{FS}/content", params={"path": path})
+        assert got.status_code == 200 and got.content == data, path
+    assert server.get(f"{FS}/content", params={"path": "/batch/keep.txt"}).content == b"old contents"
+    assert server.stat("/batch/dir")["type"] == "dir"
+    assert server.stat("/batch/empty")["size"] == 0
+
+    # A malformed body (cut inside a file) is a 400 and changes nothing at all.
+    before = server.tree("/")
+    cut = files_write_body([("/batch/new1", b"x" * 10, {}), ("/batch/new2", b"y" * 10, {})])[:-3]
+    assert_error(server.post(f"{FS}/files:write", data=cut), 400, "invalid_argument")
+    assert server.tree("/") == before
+
+    # Only the id ("data": false): a stored chunk is referenced, an unknown one is "missing".
+    known = files[0][1]
+    r = server.post(f"{FS}/files:write", data=files_write_body([
+        ("/batch/copy.txt", known, {"data": False}), ("/batch/ghost", b"never stored", {"data": False})]))
+    assert r.status_code == 200, r.text
+    res = r.json()["files"]
+    assert "error" not in res[0] and res[1]["missing"] is True and res[1]["error"]["code"] == "not_found"
+    assert server.get(f"{FS}/content", params={"path": "/batch/copy.txt"}).content == known
+    assert server.stat("/batch/ghost") is None
+
+
+def test_recursive_list(server):
+    for path in ["/r/a/1", "/r/a/2", "/r/b", "/r/c/d/e"]:
+        put_file(server, path, path.encode())
+    want = ["a", "a/1", "a/2", "b", "c", "c/d", "c/d/e"]
+    r = server.get(f"{FS}/list", params={"path": "/r", "recursive": "true"})
+    assert r.status_code == 200, r.text
+    assert [e["path"] for e in r.json()["entries"]] == want
+    assert r.json()["next_cursor"] == ""
+    got, cursor = [], ""
+    while True:
+        page = server.get(f"{FS}/list", params={"path": "/r", "recursive": "true", "limit": 2, "cursor": cursor}).json()
+        got += [e["path"] for e in page["entries"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert got == want
+    assert_error(server.get(f"{FS}/list", params={"path": "/r/b", "recursive": "true"}), 409, "not_directory")

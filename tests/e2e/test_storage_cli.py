@@ -276,3 +276,77 @@ def test_no_server_is_one_line_error(cli, server):
     server.stop()
     r = cli.fails("storage", "ls", "/")
     assert str(port) in r.stderr or "connect" in r.stderr.lower(), r.stderr
+
+
+def route_requests(server, route):
+    """strata_http_requests_total of one route (all statuses)."""
+    import re
+    import requests
+    text = requests.get(server.url + "/metrics", timeout=30).text
+    total = 0.0
+    for line in text.splitlines():
+        m = re.match(r'^strata_http_requests_total\{route="([^"]+)",[^}]*\}\s+(\S+)', line)
+        if m and m.group(1) == route:
+            total += float(m.group(2))
+    return total
+
+
+def test_small_files_travel_in_batches(cli, server, tmp_path):
+    """600 small files in 20 directories: a few files:write requests, no per-file or per-directory
+    requests; a re-upload lists the remote tree in one request and sends only the changed files."""
+    src = tmp_path / "small"
+    for i in range(600):
+        write_random(src / f"d{i % 20:02d}" / f"f{i:04d}.bin", 4096 + i)
+    (src / "d00" / "empty").write_bytes(b"")
+    summary = cli.json("upload", "-r", src, "/many")
+    assert summary["files_transferred"] == 601, summary
+    writes = route_requests(server, "fs.files_write")
+    assert 1 <= writes <= 20, f"601 small files took {writes} files:write requests"
+    assert route_requests(server, "fs.upload_begin") == 0
+    assert route_requests(server, "fs.chunk_batch") == 0
+    dst = tmp_path / "back"
+    cli.storage_ok("download", "-r", "/many", dst)
+    assert tree_digest(dst) == tree_digest(src)
+
+    # Change 6 files (same size, new bytes) and touch 6 others (same bytes, new mtime).
+    for i in range(0, 600, 100):
+        p = src / f"d{i % 20:02d}" / f"f{i:04d}.bin"
+        st = p.stat()
+        p.write_bytes(os.urandom(st.st_size))
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+        q = src / f"d{(i + 1) % 20:02d}" / f"f{i + 1:04d}.bin"
+        st = q.stat()
+        os.utime(q, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    lists_before = route_requests(server, "fs.list")
+    before = upload_bytes(server)
+    summary = cli.json("upload", "-r", src, "/many")
+    sent = upload_bytes(server) - before
+    changed = sum(4096 + i for i in range(0, 600, 100))
+    assert summary["files_transferred"] == 12 and summary["files_skipped"] == 589, summary
+    assert sent == changed, f"sent {sent} bytes for {changed} bytes of changed files (touched files send none)"
+    assert summary["wire_bytes"] == changed, summary
+    assert route_requests(server, "fs.list") - lists_before == 1, "the quick check should list the tree once"
+    check = tmp_path / "check"
+    cli.storage_ok("download", "-r", "/many", check)
+    assert tree_digest(check) == tree_digest(src)
+    # mtimes travel: a second re-upload skips everything.
+    summary = cli.json("upload", "-r", src, "/many")
+    assert summary["files_transferred"] == 0 and summary["files_skipped"] == 601, summary
+
+
+def test_small_file_refused_by_server_is_one_clear_error(cli, server, tmp_path):
+    """A file the server refuses stops the upload with that file's error; nothing of it changes."""
+    src = tmp_path / "src"
+    write_random(src / "ok.bin", 1000)
+    write_random(src / ("n" * 200) / ("m" * 200) / "deep.bin", 10)  # fine locally
+    cli.storage_ok("upload", "-r", src, "/t")
+    # A remote path component over the 4096-byte path limit is refused per file by the server.
+    long_root = "/" + "/".join(["x" * 250] * 16)
+    r = cli.storage("upload", "-r", src, long_root)
+    assert r.returncode == 1, r
+    assert r.stderr.strip().count("\n") == 0, f"want one readable line, got:\n{r.stderr}"
+    assert "deep.bin" in r.stderr and "over the limit" in r.stderr, r.stderr
+    # Nothing of the refused file exists; the file that was fine is there (committed files stay).
+    names = {e["name"] for e in server.list_all(long_root)}
+    assert names == {"ok.bin"}, names
+    assert server.stat(long_root + "/ok.bin")["size"] == 1000
