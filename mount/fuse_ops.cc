@@ -159,6 +159,11 @@ void opGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
           return (void)fuse_reply_attr(req, &st, 0);
         }
       }
+      // The inode is gone, e.g. replaced by a rename on another node, while the kernel still
+      // holds a dentry for it: ESTALE makes the path walk (open, stat, access) start over
+      // with a fresh lookup of the name, which then finds the new file. ENOENT would fail an
+      // open of a name that has existed all along.
+      if (ino != FUSE_ROOT_ID) return (void)fuse_reply_err(req, ESTALE);
     }
     return replyStatus(req, attr.status());
   }
@@ -291,7 +296,9 @@ void opAccess(fuse_req_t req, fuse_ino_t ino, int mask) {
   // The kernel checks permissions itself (default_permissions); this only confirms the inode.
   StrataFs& s = self(req);
   if ((mask & W_OK) && s.config().read_only) return (void)fuse_reply_err(req, EROFS);
-  replyStatus(req, s.meta().getattr(s.toServer(ino)).status());
+  Status st = s.meta().getattr(s.toServer(ino)).status();
+  if (st.code() == Code::kNotFound && ino != FUSE_ROOT_ID) return (void)fuse_reply_err(req, ESTALE);  // as getattr
+  replyStatus(req, st);
 }
 
 // --- files ---
