@@ -104,7 +104,11 @@ Result<Entry> decodeEntry(std::string_view body) {
   return entryFrom(j);
 }
 
-Result<ListPage> decodeListPage(std::string_view body) {
+namespace {
+
+// One page of a listing; `tree` pages name each entry by its path below the listed directory
+// ("path") instead of its name.
+Result<ListPage> decodePage(std::string_view body, bool tree) {
   ASSIGN_OR_RETURN(json j, parse(body));
   const json* entries = arrayField(j, "entries");
   if (entries == nullptr) return bad("missing \"entries\" array");
@@ -112,27 +116,21 @@ Result<ListPage> decodeListPage(std::string_view body) {
   page.entries.reserve(entries->size());
   for (const auto& e : *entries) {
     ASSIGN_OR_RETURN(Entry entry, entryFrom(e));
+    if (tree) {
+      RETURN_IF_ERROR(field(e, "path", entry.name, true));
+      if (entry.name.empty()) return bad("empty path in a tree listing");
+    }
     page.entries.push_back(std::move(entry));
   }
   RETURN_IF_ERROR(field(j, "next_cursor", page.next_cursor));
   return page;
 }
 
-Result<ListPage> decodeTreePage(std::string_view body) {
-  ASSIGN_OR_RETURN(json j, parse(body));
-  const json* entries = arrayField(j, "entries");
-  if (entries == nullptr) return bad("missing \"entries\" array");
-  ListPage page;
-  page.entries.reserve(entries->size());
-  for (const auto& e : *entries) {
-    ASSIGN_OR_RETURN(Entry entry, entryFrom(e));
-    RETURN_IF_ERROR(field(e, "path", entry.name, true));
-    if (entry.name.empty()) return bad("empty path in a tree listing");
-    page.entries.push_back(std::move(entry));
-  }
-  RETURN_IF_ERROR(field(j, "next_cursor", page.next_cursor));
-  return page;
-}
+}  // namespace
+
+Result<ListPage> decodeListPage(std::string_view body) { return decodePage(body, false); }
+
+Result<ListPage> decodeTreePage(std::string_view body) { return decodePage(body, true); }
 
 Result<std::vector<WriteResult>> decodeWriteResults(std::string_view body, size_t count) {
   ASSIGN_OR_RETURN(json j, parse(body));
