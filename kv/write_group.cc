@@ -112,34 +112,41 @@ void WriteGroup::buildDataKeys() {
 }
 
 void WriteGroup::buildSlots(bool& writes, bool& incrs) {
-  // Items with the same data key share a slot: sort (hash, item) pairs, then split each run
-  // of equal hashes by key. Allocation-free once the vectors are warm.
-  order_.clear();
+  // Items with the same data key share a slot, found through an open-addressing table of
+  // slot numbers by the key's hash: one hash and, for repeats, one key compare per item.
+  // Allocation-free once the vectors are warm.
+  size_t live_items = 0;
+  for (const auto& op : ops_) {
+    if (op.kind != Kind::kFailed) live_items += op.items;
+  }
+  size_t cap = 16;
+  while (cap < 2 * live_items) cap *= 2;
+  if (slot_table_.size() < cap) slot_table_.resize(cap);
+  std::fill(slot_table_.begin(), slot_table_.begin() + static_cast<std::ptrdiff_t>(cap), 0u);
+  const size_t mask = cap - 1;
   std::hash<std::string_view> hash;
+  slot_count_ = 0;
   for (const auto& op : ops_) {
     if (op.kind == Kind::kFailed) continue;
-    for (size_t i = op.first_item; i < op.first_item + op.items; ++i) order_.emplace_back(hash(data_keys_[i]), i);
-  }
-  std::sort(order_.begin(), order_.end());
-  slot_count_ = 0;
-  for (size_t run = 0; run < order_.size();) {
-    size_t run_end = run + 1;
-    while (run_end < order_.size() && order_[run_end].first == order_[run].first) ++run_end;
-    const size_t run_first_slot = slot_count_;
-    for (size_t j = run; j < run_end; ++j) {
-      const size_t item = order_[j].second;
+    for (size_t item = op.first_item; item < op.first_item + op.items; ++item) {
+      const std::string& key = data_keys_[item];
+      const size_t h = hash(key);
+      size_t at = h & mask;
       size_t slot = SIZE_MAX;
-      for (size_t s = run_first_slot; s < slot_count_; ++s) {
-        if (data_keys_[slots_[s].first_item] == data_keys_[item]) {
+      for (; slot_table_[at] != 0; at = (at + 1) & mask) {
+        const size_t s = slot_table_[at] - 1;
+        if (slots_[s].hash == h && data_keys_[slots_[s].first_item] == key) {
           slot = s;
           break;
         }
       }
       if (slot == SIZE_MAX) {
         slot = slot_count_++;
+        slot_table_[at] = static_cast<uint32_t>(slot + 1);
         if (slots_.size() < slot_count_) slots_.resize(slot_count_);
         Slot& fresh = slots_[slot];
         fresh.first_item = item;
+        fresh.hash = h;
         fresh.incremented = fresh.written = fresh.loaded = fresh.exists = fresh.dirty = false;
         fresh.expiry_from_set = false;
         fresh.expire_at_ms = 0;
@@ -148,7 +155,6 @@ void WriteGroup::buildSlots(bool& writes, bool& incrs) {
       }
       items_[item].slot = slot;
     }
-    run = run_end;
   }
   writes = incrs = false;
   for (const auto& op : ops_) {
@@ -165,9 +171,8 @@ void WriteGroup::buildSlots(bool& writes, bool& incrs) {
 
 void WriteGroup::lockKeys() {
   stripes_.clear();
-  std::hash<std::string_view> hash;
   for (size_t s = 0; s < slot_count_; ++s) {
-    if (slots_[s].written) stripes_.push_back(hash(data_keys_[slots_[s].first_item]) % KvService::kKeyLockStripes);
+    if (slots_[s].written) stripes_.push_back(slots_[s].hash % KvService::kKeyLockStripes);
   }
   // One global order (ascending stripe) makes concurrent groups deadlock-free.
   std::sort(stripes_.begin(), stripes_.end());

@@ -97,6 +97,7 @@ class WriteGroup {
   // One distinct key of the group and its state as the operations run in order.
   struct Slot {
     size_t first_item;       // the item whose data key names it
+    size_t hash;             // std::hash of that data key
     bool incremented;        // some kIncr names it: read in the transaction (tracked)
     bool written;            // some write names it: locked while committing
     bool loaded;             // the fields below hold the key's current state
@@ -131,7 +132,7 @@ class WriteGroup {
   std::string values_;                  // values of GETs, after commit
   size_t reads_ = 0;
   std::vector<std::string> data_keys_;  // per item: its engine key (valid during commit)
-  std::vector<std::pair<size_t, size_t>> order_;  // (hash of data key, item) while slotting
+  std::vector<uint32_t> slot_table_;    // open addressing: slot + 1 by key hash (0 = empty)
   std::vector<Slot> slots_;
   size_t slot_count_ = 0;
   std::vector<size_t> stripes_;         // locked key stripes, ascending

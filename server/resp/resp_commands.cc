@@ -1,6 +1,7 @@
 #include "server/resp/resp_commands.h"
 
 #include <charconv>
+#include <cstdint>
 #include <unordered_map>
 
 namespace strata::server::resp {
@@ -20,6 +21,8 @@ const std::unordered_map<std::string_view, const CommandSpec*>& table() {
   }();
   return *t;
 }
+
+const CommandSpec* lookup(std::string_view name);
 
 bool arityOk(const CommandSpec& spec, size_t args) {
   const int n = static_cast<int>(args);
@@ -57,6 +60,24 @@ void replyStatus(ReplyWriter& reply, const Status& status) {
 }
 
 const CommandSpec* findCommand(std::string_view name) {
+  // The hot commands of a pipeline (GET, SET, INCR, any case) skip the hash of the table.
+  static const CommandSpec* const get = lookup("get");
+  static const CommandSpec* const set = lookup("set");
+  static const CommandSpec* const incr = lookup("incr");
+  if (name.size() == 3 || name.size() == 4) {
+    uint32_t word = 0;
+    // c | 0x20 equals a lower-case letter only for that letter and its upper case.
+    for (char c : name) word = (word << 8) | static_cast<unsigned char>(c | 0x20);
+    if (name.size() == 3 && word == 0x676574u) return get;   // "get"
+    if (name.size() == 3 && word == 0x736574u) return set;   // "set"
+    if (name.size() == 4 && word == 0x696e6372u) return incr;  // "incr"
+  }
+  return lookup(name);
+}
+
+namespace {
+
+const CommandSpec* lookup(std::string_view name) {
   if (name.size() > kMaxNameBytes) return nullptr;
   char buf[kMaxNameBytes];
   for (size_t i = 0; i < name.size(); ++i) {
@@ -67,6 +88,8 @@ const CommandSpec* findCommand(std::string_view name) {
   auto it = t.find(std::string_view(buf, name.size()));
   return it == t.end() ? nullptr : it->second;
 }
+
+}  // namespace
 
 bool tryQueue(const RespDeps& deps, Session& session, const Command& args, ReplyWriter& reply,
               kv::WriteGroup& group) {

@@ -1,21 +1,9 @@
 #include "server/resp/resp_protocol.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace strata::server::resp {
-namespace {
-
-bool parseLength(std::string_view digits, int64_t& out) {
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
-  return ec == std::errc() && end == digits.data() + digits.size();
-}
-
-}  // namespace
-
-size_t RequestParser::lineEnd(size_t at) const {
-  size_t cr = buffer_.find("\r\n", at);
-  return cr;
-}
 
 void RequestParser::compact() {
   // Drop consumed bytes once they dominate the buffer, so pipelined input stays O(n).
@@ -23,6 +11,35 @@ void RequestParser::compact() {
     buffer_.erase(0, pos_);
     pos_ = 0;
   }
+}
+
+RequestParser::LineResult RequestParser::parseLengthLine(size_t& at, int64_t& out) const {
+  // "<sigil>[-]digits\r\n" at `at`; on kOk `at` moves past the line. Hand-rolled: this runs
+  // for every argument of every pipelined command. Same acceptance as std::from_chars on the
+  // whole line: an optional '-', 1 to 18 digits, nothing else.
+  const char* p = buffer_.data() + at + 1;
+  const char* const end = buffer_.data() + buffer_.size();
+  const char* const start = p;
+  bool negative = false;
+  if (p < end && *p == '-') {
+    negative = true;
+    ++p;
+  }
+  int64_t v = 0;
+  const char* const digits = p;
+  while (p < end && *p >= '0' && *p <= '9') {
+    if (p - digits >= 18) return LineResult::kBad;
+    v = v * 10 + (*p - '0');
+    ++p;
+  }
+  if (p + 1 >= end) {
+    // The line is not complete yet; a length line is never this long.
+    return end - start > 64 ? LineResult::kBad : LineResult::kIncomplete;
+  }
+  if (p == digits || p[0] != '\r' || p[1] != '\n') return LineResult::kBad;
+  out = negative ? -v : v;
+  at = static_cast<size_t>(p + 2 - buffer_.data());
+  return LineResult::kOk;
 }
 
 std::optional<Command> RequestParser::next() {
@@ -44,18 +61,20 @@ bool RequestParser::next(Command& cmd) {
     }
 
     size_t at = pos_;
-    size_t end = lineEnd(at);
-    if (end == std::string::npos) {
-      if (buffer_.size() - at > 64) error_ = "Protocol error: invalid multibulk length";
-      return false;
-    }
     int64_t count = 0;
-    if (!parseLength(std::string_view(buffer_).substr(at + 1, end - at - 1), count) ||
-        count > static_cast<int64_t>(kMaxArgs)) {
+    switch (parseLengthLine(at, count)) {
+      case LineResult::kIncomplete:
+        return false;
+      case LineResult::kBad:
+        error_ = "Protocol error: invalid multibulk length";
+        return false;
+      case LineResult::kOk:
+        break;
+    }
+    if (count > static_cast<int64_t>(kMaxArgs)) {
       error_ = "Protocol error: invalid multibulk length";
       return false;
     }
-    at = end + 2;
     // First find every argument; only a complete command is copied out.
     size_t n = count > 0 ? static_cast<size_t>(count) : 0;
     spans_.clear();
@@ -65,18 +84,14 @@ bool RequestParser::next(Command& cmd) {
         error_ = std::string("Protocol error: expected '$', got '") + buffer_[at] + "'";
         return false;
       }
-      end = lineEnd(at);
-      if (end == std::string::npos) {
-        if (buffer_.size() - at > 64) error_ = "Protocol error: invalid bulk length";
-        return false;
-      }
       int64_t len = 0;
-      if (!parseLength(std::string_view(buffer_).substr(at + 1, end - at - 1), len) || len < 0 ||
-          static_cast<uint64_t>(len) > kMaxBulkBytes) {
+      LineResult r = parseLengthLine(at, len);
+      if (r == LineResult::kIncomplete) return false;
+      if (r == LineResult::kBad || len < 0 || static_cast<uint64_t>(len) > kMaxBulkBytes) {
         error_ = "Protocol error: invalid bulk length";
         return false;
       }
-      size_t data = end + 2;
+      const size_t data = at;
       if (buffer_.size() < data + static_cast<size_t>(len) + 2) return false;
       spans_.push_back({data, static_cast<size_t>(len)});
       at = data + static_cast<size_t>(len) + 2;
@@ -151,17 +166,24 @@ void ReplyWriter::error(std::string_view s) {
 }
 
 void ReplyWriter::integer(int64_t v) {
-  out_.push_back(':');
-  out_.append(std::to_string(v));
-  out_.append("\r\n");
+  // One append per reply: the hot replies (INCR, GET) run once per pipelined command.
+  char buf[24];
+  buf[0] = ':';
+  char* end = std::to_chars(buf + 1, buf + sizeof(buf) - 2, v).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  out_.append(buf, static_cast<size_t>(end - buf));
 }
 
 void ReplyWriter::bulk(std::string_view s) {
-  out_.push_back('$');
-  out_.append(std::to_string(s.size()));
-  out_.append("\r\n");
+  char buf[24];
+  buf[0] = '$';
+  char* end = std::to_chars(buf + 1, buf + sizeof(buf) - 2, s.size()).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  out_.append(buf, static_cast<size_t>(end - buf));
   out_.append(s);
-  out_.append("\r\n");
+  out_.append("\r\n", 2);
 }
 
 void ReplyWriter::null() { out_.append(resp3_ ? "_\r\n" : "$-1\r\n"); }

@@ -39,9 +39,10 @@ class RequestParser {
   size_t buffered() const { return buffer_.size() - pos_; }
 
  private:
+  enum class LineResult { kOk, kIncomplete, kBad };
+  // Parses the length line ("*3\r\n", "$5\r\n") starting at `at`, moving `at` past it.
+  LineResult parseLengthLine(size_t& at, int64_t& out) const;
   bool parseInline(Command& cmd);
-  // Reads a "\r\n"-terminated line starting at `at`; returns its end or npos.
-  size_t lineEnd(size_t at) const;
   void compact();
 
   std::string buffer_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "server/resp/glob.h"
+#include "server/resp/resp_commands.h"
 
 namespace strata::server::resp {
 namespace {
@@ -46,6 +47,64 @@ TEST(RequestParser, BadLengthsAreProtocolErrors) {
   q.feed("*1\r\n$999999999999\r\n");
   EXPECT_FALSE(q.next());
   EXPECT_FALSE(q.error().empty());
+}
+
+TEST(RequestParser, LengthLinesEdgeCases) {
+  // Not a number, a sign alone, digits past 18, a stray byte before CRLF: protocol errors.
+  for (const char* wire : {"*x\r\n", "*-\r\n", "*1\r\n$1234567890123456789\r\n", "*1\r\n$3x\r\nabc\r\n",
+                           "*+1\r\n$1\r\na\r\n", "*1\r\n$\r\n"}) {
+    RequestParser p;
+    p.feed(wire);
+    EXPECT_FALSE(p.next()) << wire;
+    EXPECT_FALSE(p.error().empty()) << wire;
+  }
+  // A length line cut anywhere (even between CR and LF) waits for more bytes.
+  RequestParser p;
+  p.feed("*2\r");
+  EXPECT_FALSE(p.next());
+  EXPECT_TRUE(p.error().empty());
+  p.feed("\n$3\r");
+  EXPECT_FALSE(p.next());
+  EXPECT_TRUE(p.error().empty());
+  p.feed("\nGET\r\n$1\r\nk\r\n*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n");
+  auto a = p.next();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(*a, (Command{"GET", "k"}));
+  auto b = p.next();  // "*0" and "*-1" are skipped, as Redis does
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b, (Command{"PING"}));
+  // An unterminated length line longer than any real one is an error, not a wait.
+  RequestParser q;
+  q.feed("*1\r\n$" + std::string(80, '1'));
+  EXPECT_FALSE(q.next());
+  EXPECT_FALSE(q.error().empty());
+}
+
+TEST(ReplyWriter, IntegersAndBulkStrings) {
+  std::string out;
+  ReplyWriter w(out);
+  w.integer(INT64_MIN);
+  w.integer(0);
+  w.bulk("");
+  w.bulk(std::string(300, 'v'));
+  EXPECT_EQ(out, ":-9223372036854775808\r\n:0\r\n$0\r\n\r\n$300\r\n" + std::string(300, 'v') + "\r\n");
+}
+
+TEST(CommandTable, HotNamesInAnyCaseAndLookalikes) {
+  for (const char* name : {"get", "GET", "gEt", "set", "SeT", "incr", "INCR", "iNcR"}) {
+    const CommandSpec* spec = findCommand(name);
+    ASSERT_NE(spec, nullptr) << name;
+    std::string lower(name);
+    for (char& c : lower) c = static_cast<char>(c | 0x20);
+    EXPECT_EQ(spec->name, lower);
+  }
+  // Bytes that fold onto letters only under `| 0x20` must not match ('G' ^ 0x20 is 'g', but
+  // '\x07' | 0x20 is not).
+  EXPECT_EQ(findCommand(std::string_view("\x07et", 3)), nullptr);
+  EXPECT_EQ(findCommand("ge"), nullptr);
+  EXPECT_EQ(findCommand("getx"), nullptr);
+  EXPECT_NE(findCommand("MGET"), nullptr);
+  EXPECT_NE(findCommand("Ping"), nullptr);
 }
 
 TEST(ReplyWriter, Resp2AndResp3Forms) {
