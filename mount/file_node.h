@@ -6,10 +6,16 @@
 // Write path (ARCHITECTURE.md): writes land in 4 MiB chunk buffers. A buffer that fills up is
 // uploaded in the background ("staged": the server holds the bytes, pinned by an upload, but
 // no file references them yet), which bounds memory for large files. flush() — on close,
-// fsync, unlock — hashes the remaining buffers, sends only the chunks the server lacks, and
-// commits size + changed chunks (+ a local truncate) in one transaction: other clients see the
+// fsync, unlock — hashes the remaining buffers, sends chunks up to 64 KiB inside the commit
+// request and bigger ones the upload way (only those the server lacks), and commits size +
+// changed chunks (+ a local truncate) in one transaction: other clients see the
 // old version or the new one, never a mix. A mount killed before flush() leaves the previous
 // version intact.
+//
+// Written chunks are not copied into the local chunk cache: on a node whose cache shares a
+// disk with anything else, that would double the bytes a writer puts on disk, and the kernel's
+// page cache keeps what this mount wrote anyway. The cache fills on read misses (and with
+// `strata cache warm`).
 //
 // Thread-safety: every public method is safe to call from any FUSE worker thread; state is
 // guarded by mu_. Network calls are made with mu_ held (a flush blocks readers of the same
@@ -75,13 +81,20 @@ class FileNode : public std::enable_shared_from_this<FileNode> {
   Result<bool> revalidate();
   // For a file this mount just created or opened with its attributes in hand and size 0.
   void setEmpty(const fs::Attr& attr);
+  // Takes `list` (attributes + complete chunk map of one version) as the node's contents,
+  // unless it holds local changes. For an open served from a lookup snapshot
+  // (mount/lookup_snapshots.h).
+  void loadSnapshot(const ChunkList& list);
 
   Result<std::string> read(uint64_t offset, size_t length);
   Status write(uint64_t offset, std::string_view data);
   // Local truncate (or extension with a hole); committed atomically by the next flush().
   Status truncate(uint64_t size);
-  // Commits local changes; OK at once when there are none.
-  Status flush();
+  // Commits local changes (one request for a small file: its chunks go inline); OK at once
+  // when there are none. Without `sync` the commit survives kill -9 of the mount and of the
+  // server; with `sync` (fsync) also a machine crash, and a sync is sent even when there is
+  // nothing to commit (an earlier close committed without it).
+  Status flush(bool sync = false);
 
   // Attributes as this mount sees them (local size and mtime while changes are pending);
   // nullopt before the first load.

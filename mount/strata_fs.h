@@ -30,6 +30,8 @@
 #include "mount/chunk_cache.h"
 #include "mount/chunk_source.h"
 #include "mount/file_node.h"
+#include "mount/fresh_attrs.h"
+#include "mount/lookup_snapshots.h"
 #include "mount/meta_client.h"
 #include "mount/node_table.h"
 #include "mount/worker_pool.h"
@@ -70,6 +72,8 @@ class StrataFs {
   const MountConfig& config() const { return config_; }
   const MetaClient& meta() const { return meta_; }
   NodeTable& nodes() { return *nodes_; }
+  FreshAttrs& freshAttrs() { return fresh_attrs_; }
+  LookupSnapshots& lookups() { return lookups_; }
   ChunkSource& source() { return *source_; }
   fuse_session* session() const { return se_; }
   uint64_t toServer(uint64_t fuse_ino) const;
@@ -87,6 +91,8 @@ class StrataFs {
   MetaClient meta_;
   std::unique_ptr<ChunkCache> cache_;
   DirtyBudget budget_;
+  FreshAttrs fresh_attrs_;
+  LookupSnapshots lookups_;
   std::unique_ptr<ChunkSource> source_;
   std::unique_ptr<WorkerPool> uploads_;
   std::unique_ptr<NodeEnv> env_;
