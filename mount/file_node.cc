@@ -315,6 +315,11 @@ Status FileNode::flush(bool sync) {
     }
   }
   ASSIGN_OR_RETURN(fs::Attr attr, env_.meta.commit(ino_, commit));
+  // The kernel saw these writes go by: if its caches matched the version they were made on and
+  // nothing else changed the file in between (one version step), they match the new one.
+  const bool kernel_follows = kernel_version_ != 0 && kernel_version_ == attr_.version &&
+                              attr.version == attr_.version + 1;
+  kernel_version_ = kernel_follows ? attr.version : 0;
   for (const auto& ref : commit.chunks) refs_[ref.index] = ref;
   attr_ = attr;
   size_ = attr.size;
@@ -413,6 +418,16 @@ bool FileNode::hasChanges() {
 uint64_t FileNode::version() {
   Lock lk(mu_);
   return loaded_ ? attr_.version : 0;
+}
+
+bool FileNode::kernelCurrent() {
+  Lock lk(mu_);
+  return loaded_ && kernel_version_ != 0 && kernel_version_ == attr_.version;
+}
+
+void FileNode::noteKernelSynced(uint64_t version) {
+  Lock lk(mu_);
+  kernel_version_ = version;
 }
 
 }  // namespace strata::mount

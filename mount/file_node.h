@@ -103,6 +103,17 @@ class FileNode : public std::enable_shared_from_this<FileNode> {
   // The version the node last loaded or committed (0 before the first load).
   uint64_t version();
 
+  // --- what the kernel caches of this file (fuse_ops.cc; see the lock and open paths) ---
+  // The kernel's page cache and attributes of a file are separate from this node: they can
+  // still hold an older version after the node reloaded (an open's reload drops the pages only
+  // later, in the opener's own context, and never the cached size). kernelCurrent() is true
+  // when the kernel was last invalidated at the node's current version (noteKernelSynced) and
+  // nothing but this mount's own writes -- which pass through the kernel's cache -- changed
+  // the file since. A lock grant that finds it false must drop the kernel's pages.
+  bool kernelCurrent();
+  // Records that the kernel's caches were invalidated while the node was at `version`.
+  void noteKernelSynced(uint64_t version);
+
  private:
   using Lock = std::unique_lock<std::mutex>;
 
@@ -134,6 +145,9 @@ class FileNode : public std::enable_shared_from_this<FileNode> {
   uint64_t dirty_bytes_ = 0;                    // budget charged for dirty_ (not uploading_)
   Status upload_error_;
   uint64_t last_read_end_ = UINT64_MAX;
+  // The version the kernel's caches are known to match (0: unknown). Moves with this mount's
+  // own commits (their bytes went through the kernel), never with a reload.
+  uint64_t kernel_version_ = 0;
 };
 
 }  // namespace strata::mount

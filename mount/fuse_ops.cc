@@ -360,6 +360,14 @@ void finishOpen(fuse_req_t req, uint64_t sino, fuse_file_info* fi, std::shared_p
       return replyStatus(req, same.status());
     }
     keep = *same || node->version() == s.nodes().rememberedVersion(sino);
+    if (!keep) {
+      // Close-to-open: the contents changed (or this mount does not know what the kernel
+      // caches). keep_cache = 0 drops the pages, but not the kernel's attributes, which may
+      // hold the old size until the attribute timeout -- e.g. from this mount's own earlier
+      // write -- and a read is cut at that size. Drop them before the open returns, so the
+      // opener's fstat/read ask again.
+      fuse_lowlevel_notify_inval_inode(s.session(), s.toFuse(sino), -1, 0);
+    }
   }
   // O_TRUNC of a file this open just created empty changes nothing: no commit at close.
   if (!(fresh && created) && (fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY) {
@@ -623,16 +631,35 @@ void opRemovexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
 
 // --- locks ---
 
-// After a lock is granted: the file may have changed on another node while unlocked, so
-// reload it and drop the kernel's cached pages and attributes when it did.
+// After a lock is granted (before the caller hears so): the file may have changed on another
+// node while unlocked. Reload the node, and make the kernel forget what it caches:
+// - its attributes, always: the size it holds may be one it learned before the other node's
+//   commit (from this mount's own write or truncate, or a GETATTR answered just before that
+//   commit), and it keeps it for the attribute timeout: a read is cut at that size, so the
+//   holder would read a prefix of the new contents ("1" of "10"). Invalidating also bumps
+//   the kernel's attribute version, so a reply still in flight with older attributes is
+//   dropped. It costs the holder's next stat one GETATTR.
+// - its pages, unless they are known to match the node's current version
+//   (FileNode::kernelCurrent). Whether this node reloaded just now is not enough: another
+//   process's open may have reloaded it a moment earlier, and the page drop that such an open
+//   causes (keep_cache = 0) runs later, in that opener's context -- a holder reading in
+//   between would read the old bytes.
+// Both are done here, synchronously, before the lock is reported granted.
 void revalidateAfterLock(StrataFs& s, fuse_ino_t ino, uint64_t sino) {
   auto node = s.nodes().find(sino);
-  bool same = false;
+  bool pages_current = false;
+  uint64_t version = 0;
   if (node) {
     auto r = node->revalidate();
-    same = r.ok() && *r;
+    if (r.ok()) {
+      pages_current = node->kernelCurrent();
+      version = node->version();
+    }
   }
-  if (!same) fuse_lowlevel_notify_inval_inode(s.session(), ino, 0, 0);
+  // offset -1: attributes only; offset 0, length 0: attributes and every page.
+  int rc = fuse_lowlevel_notify_inval_inode(s.session(), ino, pages_current ? -1 : 0, 0);
+  if (rc != 0 && rc != -ENOENT) spdlog::warn("invalidating inode {} after a lock failed: {}", sino, rc);
+  if (!pages_current && version != 0 && rc == 0) node->noteKernelSynced(version);
 }
 
 void doLock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, LockSpec spec, bool wait) {

@@ -8,8 +8,9 @@
 // exists only while a file is open.
 //
 // Kernel caching: attributes and entries for `attr_timeout` seconds (negative lookups are not
-// cached), page cache kept across opens while the file's version is unchanged, and dropped
-// (with the attributes) when a lock is taken and the file changed elsewhere.
+// cached), page cache kept across opens while the file's version is unchanged. An open of
+// changed contents and every lock grant drop the kernel's attributes; a lock grant drops the
+// pages too unless they match the node's version (fuse_ops.cc revalidateAfterLock).
 //
 // Lifecycle: construct -> connect() (before daemonizing: errors reach the terminal) ->
 // start() (threads; after daemonizing) -> the FUSE loop -> shutdown() (flushes everything).
