@@ -96,6 +96,17 @@ void FileNode::setEmpty(const fs::Attr& attr) {
   loaded_ = true;
 }
 
+void FileNode::loadSnapshot(const ChunkList& list) {
+  Lock lk(mu_);
+  if (changed_ || !dirty_.empty() || !uploading_.empty()) return;
+  attr_ = list.attr;
+  refs_.clear();
+  for (const auto& r : list.refs) refs_[r.index] = r;
+  size_ = attr_.size;
+  mtime_ns_ = attr_.mtime_ns;
+  loaded_ = true;
+}
+
 Result<std::string> FileNode::loadBaseLocked(uint64_t index) {
   const uint64_t want = validLen(index);
   if (want == 0) return std::string();
@@ -146,7 +157,6 @@ void FileNode::uploadJob(uint64_t index, std::shared_ptr<const std::string> byte
     upload_id = begun->first;
     if (!begun->second.empty()) st = env_.meta.putChunk(upload_id, id, *bytes);
   }
-  if (st.ok()) env_.source.cache().put(id, *bytes).ignoreError();
   {
     Lock lk(mu_);
     auto it = uploading_.find(index);
@@ -198,7 +208,18 @@ Status FileNode::write(uint64_t offset, std::string_view data) {
       const uint64_t grow = in + n - buf.size();
       dirty_bytes_ += grow;
       env_.budget.add(grow);
-      buf.resize(in + n, '\0');
+      // A sequential writer fills a chunk in max_write pieces: reserve the whole chunk once
+      // and append, instead of zero-filling each piece before copying over it.
+      if (buf.capacity() < kChunk && in + n > kChunk / 4) buf.reserve(kChunk);
+      if (in <= buf.size()) {
+        buf.resize(in);
+        buf.append(data.data() + pos, n);
+        pos += n;
+        size_ = std::max(size_, cur + n);
+        if (in + n == kChunk) startUploadLocked(index);
+        continue;
+      }
+      buf.resize(in + n, '\0');  // a gap inside the chunk: zeros, as a hole reads
     }
     std::memcpy(buf.data() + in, data.data() + pos, n);
     pos += n;
@@ -248,15 +269,22 @@ Status FileNode::truncate(uint64_t size) {
   return Status::OK();
 }
 
-Status FileNode::flush() {
+Status FileNode::flush(bool sync) {
   Lock lk(mu_);
   waitAllUploadsLocked(lk);
-  if (!changed_) return Status::OK();
+  if (!changed_) {
+    lk.unlock();
+    // fsync of a file whose changes an earlier close already committed (kBuffered).
+    return sync ? env_.meta.sync() : Status::OK();
+  }
   upload_error_ = Status::OK();
 
   Commit commit;
   commit.size = size_;
   commit.truncate_to = truncate_to_;
+  commit.sync = sync;
+  // Small buffers go inline in the commit; bigger ones are uploaded first (only the chunks
+  // the server lacks).
   std::vector<Digest> ids;
   std::vector<const std::string*> bodies;
   for (auto& [index, buf] : dirty_) {
@@ -265,10 +293,16 @@ Status FileNode::flush() {
     if (buf.size() > len) buf.resize(len);
     Digest id = Sha256::of(buf);
     commit.chunks.push_back(fs::ChunkRef{index, id, static_cast<uint32_t>(len)});
-    ids.push_back(id);
-    bodies.push_back(&buf);
+    if (len <= kInlineChunkMax) {
+      commit.inline_data.resize(commit.chunks.size());
+      commit.inline_data.back() = buf;
+    } else {
+      ids.push_back(id);
+      bodies.push_back(&buf);
+    }
   }
   for (const auto& [index, ref] : staged_) commit.chunks.push_back(ref);
+  if (!commit.inline_data.empty()) commit.inline_data.resize(commit.chunks.size());
   if (!ids.empty()) {
     ASSIGN_OR_RETURN(auto begun, env_.meta.beginUpload(ids, ""));
     commit.upload_id = begun.first;
@@ -279,9 +313,13 @@ Status FileNode::flush() {
         break;
       }
     }
-    for (size_t i = 0; i < ids.size(); ++i) env_.source.cache().put(ids[i], *bodies[i]).ignoreError();
   }
   ASSIGN_OR_RETURN(fs::Attr attr, env_.meta.commit(ino_, commit));
+  // The kernel saw these writes go by: if its caches matched the version they were made on and
+  // nothing else changed the file in between (one version step), they match the new one.
+  const bool kernel_follows = kernel_version_ != 0 && kernel_version_ == attr_.version &&
+                              attr.version == attr_.version + 1;
+  kernel_version_ = kernel_follows ? attr.version : 0;
   for (const auto& ref : commit.chunks) refs_[ref.index] = ref;
   attr_ = attr;
   size_ = attr.size;
@@ -380,6 +418,16 @@ bool FileNode::hasChanges() {
 uint64_t FileNode::version() {
   Lock lk(mu_);
   return loaded_ ? attr_.version : 0;
+}
+
+bool FileNode::kernelCurrent() {
+  Lock lk(mu_);
+  return loaded_ && kernel_version_ != 0 && kernel_version_ == attr_.version;
+}
+
+void FileNode::noteKernelSynced(uint64_t version) {
+  Lock lk(mu_);
+  kernel_version_ = version;
 }
 
 }  // namespace strata::mount

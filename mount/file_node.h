@@ -6,10 +6,16 @@
 // Write path (ARCHITECTURE.md): writes land in 4 MiB chunk buffers. A buffer that fills up is
 // uploaded in the background ("staged": the server holds the bytes, pinned by an upload, but
 // no file references them yet), which bounds memory for large files. flush() — on close,
-// fsync, unlock — hashes the remaining buffers, sends only the chunks the server lacks, and
-// commits size + changed chunks (+ a local truncate) in one transaction: other clients see the
+// fsync, unlock — hashes the remaining buffers, sends chunks up to 64 KiB inside the commit
+// request and bigger ones the upload way (only those the server lacks), and commits size +
+// changed chunks (+ a local truncate) in one transaction: other clients see the
 // old version or the new one, never a mix. A mount killed before flush() leaves the previous
 // version intact.
+//
+// Written chunks are not copied into the local chunk cache: on a node whose cache shares a
+// disk with anything else, that would double the bytes a writer puts on disk, and the kernel's
+// page cache keeps what this mount wrote anyway. The cache fills on read misses (and with
+// `strata cache warm`).
 //
 // Thread-safety: every public method is safe to call from any FUSE worker thread; state is
 // guarded by mu_. Network calls are made with mu_ held (a flush blocks readers of the same
@@ -75,13 +81,20 @@ class FileNode : public std::enable_shared_from_this<FileNode> {
   Result<bool> revalidate();
   // For a file this mount just created or opened with its attributes in hand and size 0.
   void setEmpty(const fs::Attr& attr);
+  // Takes `list` (attributes + complete chunk map of one version) as the node's contents,
+  // unless it holds local changes. For an open served from a lookup snapshot
+  // (mount/lookup_snapshots.h).
+  void loadSnapshot(const ChunkList& list);
 
   Result<std::string> read(uint64_t offset, size_t length);
   Status write(uint64_t offset, std::string_view data);
   // Local truncate (or extension with a hole); committed atomically by the next flush().
   Status truncate(uint64_t size);
-  // Commits local changes; OK at once when there are none.
-  Status flush();
+  // Commits local changes (one request for a small file: its chunks go inline); OK at once
+  // when there are none. Without `sync` the commit survives kill -9 of the mount and of the
+  // server; with `sync` (fsync) also a machine crash, and a sync is sent even when there is
+  // nothing to commit (an earlier close committed without it).
+  Status flush(bool sync = false);
 
   // Attributes as this mount sees them (local size and mtime while changes are pending);
   // nullopt before the first load.
@@ -89,6 +102,17 @@ class FileNode : public std::enable_shared_from_this<FileNode> {
   bool hasChanges();
   // The version the node last loaded or committed (0 before the first load).
   uint64_t version();
+
+  // --- what the kernel caches of this file (fuse_ops.cc; see the lock and open paths) ---
+  // The kernel's page cache and attributes of a file are separate from this node: they can
+  // still hold an older version after the node reloaded (an open's reload drops the pages only
+  // later, in the opener's own context, and never the cached size). kernelCurrent() is true
+  // when the kernel was last invalidated at the node's current version (noteKernelSynced) and
+  // nothing but this mount's own writes -- which pass through the kernel's cache -- changed
+  // the file since. A lock grant that finds it false must drop the kernel's pages.
+  bool kernelCurrent();
+  // Records that the kernel's caches were invalidated while the node was at `version`.
+  void noteKernelSynced(uint64_t version);
 
  private:
   using Lock = std::unique_lock<std::mutex>;
@@ -121,6 +145,9 @@ class FileNode : public std::enable_shared_from_this<FileNode> {
   uint64_t dirty_bytes_ = 0;                    // budget charged for dirty_ (not uploading_)
   Status upload_error_;
   uint64_t last_read_end_ = UINT64_MAX;
+  // The version the kernel's caches are known to match (0: unknown). Moves with this mount's
+  // own commits (their bytes went through the kernel), never with a reload.
+  uint64_t kernel_version_ = 0;
 };
 
 }  // namespace strata::mount

@@ -110,6 +110,22 @@ void replyEntry(fuse_req_t req, const Result<fs::Attr>& attr) {
   fuse_reply_entry(req, &e);
 }
 
+// For calls that add a name: keeps the directory's new attributes for the kernel's next
+// GETATTR of it (mount/fresh_attrs.h), or forgets older ones when the server sent none.
+void noteParent(StrataFs& s, fs::InodeId parent, const Made& made) {
+  if (made.parent && made.parent->ino == parent) {
+    s.freshAttrs().put(*made.parent);
+  } else {
+    s.freshAttrs().drop(parent);
+  }
+}
+
+void replyMade(fuse_req_t req, fs::InodeId parent, const Result<Made>& made) {
+  if (!made.ok()) return replyStatus(req, made.status());
+  noteParent(self(req), parent, *made);
+  replyEntry(req, made->attr);
+}
+
 bool refuseReadOnly(fuse_req_t req) {
   if (!self(req).config().read_only) return false;
   fuse_reply_err(req, EROFS);
@@ -139,7 +155,10 @@ void opInit(void* userdata, fuse_conn_info* conn) {
 void opLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   StrataFs& s = self(req);
   if (std::strlen(name) > fs::kMaxNameBytes) return (void)fuse_reply_err(req, ENAMETOOLONG);
-  replyEntry(req, s.meta().lookup(s.toServer(parent), nameOf(name)));
+  std::optional<std::vector<fs::ChunkRef>> chunks;
+  auto attr = s.meta().lookup(s.toServer(parent), nameOf(name), &chunks);
+  if (attr.ok() && chunks) s.lookups().put(fuse_req_ctx(req)->pid, *attr, std::move(*chunks));
+  replyEntry(req, attr);
 }
 
 void opForget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
@@ -148,6 +167,10 @@ void opForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(
 void opGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   StrataFs& s = self(req);
   const uint64_t sino = s.toServer(ino);
+  if (auto fresh = s.freshAttrs().take(sino)) {
+    struct stat st = statOf(s, *fresh);
+    return (void)fuse_reply_attr(req, &st, s.config().attr_timeout);
+  }
   auto attr = s.meta().getattr(sino);
   if (!attr.ok()) {
     // An open file unlinked meanwhile keeps answering fstat from what this mount knows.
@@ -158,6 +181,11 @@ void opGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
           struct stat st = statOf(s, *local);
           return (void)fuse_reply_attr(req, &st, 0);
         }
+      }
+      // Replaced right after this process looked it up: answer as of that lookup.
+      if (auto snap = s.lookups().find(fuse_req_ctx(req)->pid, sino)) {
+        struct stat st = statOf(s, snap->attr);
+        return (void)fuse_reply_attr(req, &st, 0);
       }
       // The inode is gone, e.g. replaced by a rename on another node, while the kernel still
       // holds a dentry for it: ESTALE makes the path walk (open, stat, access) start over
@@ -175,6 +203,7 @@ void opSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* in, int to_set, fuse
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   const uint64_t sino = s.toServer(ino);
+  s.freshAttrs().drop(sino);
   auto node = s.nodes().find(sino);
   if (to_set & FUSE_SET_ATTR_SIZE) {
     if (in->st_size < 0) return (void)fuse_reply_err(req, EINVAL);
@@ -220,20 +249,23 @@ uint32_t callerGid(fuse_req_t req) { return fuse_req_ctx(req)->gid; }
 void opMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
-  replyEntry(req, s.meta().mkdir(s.toServer(parent), nameOf(name), mode & 07777, callerUid(req), callerGid(req)));
+  const uint64_t sparent = s.toServer(parent);
+  replyMade(req, sparent, s.meta().mkdir(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req)));
 }
 
 void opMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   if (!S_ISREG(mode)) return (void)fuse_reply_err(req, EPERM);  // no devices, fifos, sockets
-  replyEntry(req, s.meta().create(s.toServer(parent), nameOf(name), mode & 07777, callerUid(req), callerGid(req), true));
+  const uint64_t sparent = s.toServer(parent);
+  replyMade(req, sparent, s.meta().create(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req), true));
 }
 
 void opSymlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
-  replyEntry(req, s.meta().symlink(s.toServer(parent), nameOf(name), target, callerUid(req), callerGid(req)));
+  const uint64_t sparent = s.toServer(parent);
+  replyMade(req, sparent, s.meta().symlink(sparent, nameOf(name), target, callerUid(req), callerGid(req)));
 }
 
 void opReadlink(fuse_req_t req, fuse_ino_t ino) {
@@ -246,18 +278,21 @@ void opReadlink(fuse_req_t req, fuse_ino_t ino) {
 void opLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
-  replyEntry(req, s.meta().link(s.toServer(ino), s.toServer(new_parent), nameOf(new_name)));
+  const uint64_t sparent = s.toServer(new_parent);
+  replyMade(req, sparent, s.meta().link(s.toServer(ino), sparent, nameOf(new_name)));
 }
 
 void opUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
+  s.freshAttrs().drop(s.toServer(parent));
   replyStatus(req, s.meta().unlink(s.toServer(parent), nameOf(name)));
 }
 
 void opRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
+  s.freshAttrs().drop(s.toServer(parent));
   replyStatus(req, s.meta().rmdir(s.toServer(parent), nameOf(name)));
 }
 
@@ -269,6 +304,8 @@ void opRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t ne
   uint32_t f = 0;
   if (flags & RENAME_NOREPLACE) f |= fs::kRenameNoReplace;
   if (flags & RENAME_EXCHANGE) f |= fs::kRenameExchange;
+  s.freshAttrs().drop(s.toServer(parent));
+  s.freshAttrs().drop(s.toServer(new_parent));
   replyStatus(req, s.meta().rename(s.toServer(parent), nameOf(name), s.toServer(new_parent), nameOf(new_name), f));
 }
 
@@ -303,11 +340,19 @@ void opAccess(fuse_req_t req, fuse_ino_t ino, int mask) {
 
 // --- files ---
 
-void finishOpen(fuse_req_t req, uint64_t sino, fuse_file_info* fi, std::shared_ptr<FileNode> node, bool fresh) {
+void finishOpen(fuse_req_t req, uint64_t sino, fuse_file_info* fi, std::shared_ptr<FileNode> node, bool fresh,
+                bool created = false) {
   StrataFs& s = self(req);
   bool keep = false;
   if (!fresh) {
     auto same = node->revalidate();
+    if (!same.ok() && same.status().code() == Code::kNotFound) {
+      // Replaced between this process's lookup and this open: open the version it looked up.
+      if (auto snap = s.lookups().find(fuse_req_ctx(req)->pid, sino)) {
+        node->loadSnapshot(*snap);
+        same = false;
+      }
+    }
     if (!same.ok()) {
       s.nodes().close(sino);
       // A stale dentry (the name now points elsewhere): ESTALE makes the kernel look it up again.
@@ -315,8 +360,17 @@ void finishOpen(fuse_req_t req, uint64_t sino, fuse_file_info* fi, std::shared_p
       return replyStatus(req, same.status());
     }
     keep = *same || node->version() == s.nodes().rememberedVersion(sino);
+    if (!keep) {
+      // Close-to-open: the contents changed (or this mount does not know what the kernel
+      // caches). keep_cache = 0 drops the pages, but not the kernel's attributes, which may
+      // hold the old size until the attribute timeout -- e.g. from this mount's own earlier
+      // write -- and a read is cut at that size. Drop them before the open returns, so the
+      // opener's fstat/read ask again.
+      fuse_lowlevel_notify_inval_inode(s.session(), s.toFuse(sino), -1, 0);
+    }
   }
-  if ((fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY) {
+  // O_TRUNC of a file this open just created empty changes nothing: no commit at close.
+  if (!(fresh && created) && (fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY) {
     Status st = node->truncate(0);
     if (!st.ok()) {
       s.nodes().close(sino);
@@ -348,13 +402,16 @@ void opCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   const bool exclusive = (fi->flags & O_EXCL) != 0;
-  auto attr = s.meta().create(s.toServer(parent), nameOf(name), mode & 07777, callerUid(req), callerGid(req), exclusive);
-  if (!attr.ok()) return replyStatus(req, attr.status());
+  const uint64_t sparent = s.toServer(parent);
+  auto made = s.meta().create(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req), exclusive);
+  if (!made.ok()) return replyStatus(req, made.status());
+  noteParent(s, sparent, *made);
+  const fs::Attr* attr = &made->attr;
   auto node = s.nodes().open(attr->ino);
   const bool fresh = attr->size == 0 && !node->localAttr();
   if (fresh) node->setEmpty(*attr);
   fi->fh = 0;
-  finishOpen(req, attr->ino, fi, node, fresh);
+  finishOpen(req, attr->ino, fi, node, fresh, made->created);
   if (fi->fh == 0) return;
   fuse_entry_param e = entryOf(s, *attr);
   if (fuse_reply_create(req, &e, fi) != 0) {
@@ -397,7 +454,11 @@ void opFlush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   replyStatus(req, st);
 }
 
-void opFsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) { replyStatus(req, fileOf(fi)->node->flush()); }
+// fsync/fdatasync: commit what is pending and make it (and everything before it) survive a
+// machine crash. close() alone promises survival of kill -9 only, like a local disk.
+void opFsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
+  replyStatus(req, fileOf(fi)->node->flush(/*sync=*/true));
+}
 
 void opRelease(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   StrataFs& s = self(req);
@@ -427,6 +488,10 @@ void opOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   fi->fh = reinterpret_cast<uint64_t>(d);
   if (fuse_reply_open(req, fi) != 0) delete d;
 }
+
+// fsync of a directory: the names created, removed or renamed in it so far (and everything
+// else committed before) survive a machine crash.
+void opFsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { replyStatus(req, self(req).meta().sync()); }
 
 void opReleasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   delete reinterpret_cast<DirHandle*>(fi->fh);
@@ -528,6 +593,7 @@ void opSetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* va
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   if (kernelOnlyName(name)) return (void)fuse_reply_err(req, ENOTSUP);
+  s.freshAttrs().drop(s.toServer(ino));
   replyStatus(req, s.meta().setxattr(s.toServer(ino), name, std::string_view(value, size), flags));
 }
 
@@ -559,21 +625,41 @@ void opRemovexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   if (kernelOnlyName(name)) return (void)fuse_reply_err(req, ENODATA);
+  s.freshAttrs().drop(s.toServer(ino));
   replyStatus(req, s.meta().removexattr(s.toServer(ino), name));
 }
 
 // --- locks ---
 
-// After a lock is granted: the file may have changed on another node while unlocked, so
-// reload it and drop the kernel's cached pages and attributes when it did.
+// After a lock is granted (before the caller hears so): the file may have changed on another
+// node while unlocked. Reload the node, and make the kernel forget what it caches:
+// - its attributes, always: the size it holds may be one it learned before the other node's
+//   commit (from this mount's own write or truncate, or a GETATTR answered just before that
+//   commit), and it keeps it for the attribute timeout: a read is cut at that size, so the
+//   holder would read a prefix of the new contents ("1" of "10"). Invalidating also bumps
+//   the kernel's attribute version, so a reply still in flight with older attributes is
+//   dropped. It costs the holder's next stat one GETATTR.
+// - its pages, unless they are known to match the node's current version
+//   (FileNode::kernelCurrent). Whether this node reloaded just now is not enough: another
+//   process's open may have reloaded it a moment earlier, and the page drop that such an open
+//   causes (keep_cache = 0) runs later, in that opener's context -- a holder reading in
+//   between would read the old bytes.
+// Both are done here, synchronously, before the lock is reported granted.
 void revalidateAfterLock(StrataFs& s, fuse_ino_t ino, uint64_t sino) {
   auto node = s.nodes().find(sino);
-  bool same = false;
+  bool pages_current = false;
+  uint64_t version = 0;
   if (node) {
     auto r = node->revalidate();
-    same = r.ok() && *r;
+    if (r.ok()) {
+      pages_current = node->kernelCurrent();
+      version = node->version();
+    }
   }
-  if (!same) fuse_lowlevel_notify_inval_inode(s.session(), ino, 0, 0);
+  // offset -1: attributes only; offset 0, length 0: attributes and every page.
+  int rc = fuse_lowlevel_notify_inval_inode(s.session(), ino, pages_current ? -1 : 0, 0);
+  if (rc != 0 && rc != -ENOENT) spdlog::warn("invalidating inode {} after a lock failed: {}", sino, rc);
+  if (!pages_current && version != 0 && rc == 0) node->noteKernelSynced(version);
 }
 
 void doLock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, LockSpec spec, bool wait) {
@@ -675,6 +761,7 @@ fuse_lowlevel_ops makeOps() {
   ops.readdir = opReaddir;
   ops.readdirplus = opReaddirplus;
   ops.releasedir = opReleasedir;
+  ops.fsyncdir = opFsyncdir;
   ops.statfs = opStatfs;
   ops.setxattr = opSetxattr;
   ops.getxattr = opGetxattr;

@@ -66,6 +66,20 @@ Result<fs::Attr> attrBody(const Result<std::string>& body) {
   return attrFrom(j);
 }
 
+Result<Made> madeBody(const Result<std::string>& body) {
+  if (!body.ok()) return body.status();
+  ASSIGN_OR_RETURN(json j, parse(*body));
+  Made out;
+  ASSIGN_OR_RETURN(out.attr, attrFrom(j));
+  out.created = field<bool>(j, "created", false);
+  auto p = j.find("parent");
+  if (p != j.end() && p->is_object()) {
+    auto parent = attrFrom(*p);
+    if (parent.ok()) out.parent = *parent;
+  }
+  return out;
+}
+
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string_view lockTypeName(LockType t) {
@@ -135,8 +149,34 @@ Result<fs::Attr> MetaClient::statPath(std::string_view path) const {
   return attrBody(get(prefix_ + "/stat?path=" + client::urlEncode(path)));
 }
 
-Result<fs::Attr> MetaClient::lookup(fs::InodeId parent, std::string_view name) const {
-  return attrBody(get(inodePath(parent, "lookup") + "?name=" + client::urlEncode(name, false)));
+static Result<std::vector<fs::ChunkRef>> refsFrom(const json& list) {
+  std::vector<fs::ChunkRef> out;
+  out.reserve(list.size());
+  for (const auto& e : list) {
+    fs::ChunkRef r;
+    r.index = field<uint64_t>(e, "index", 0);
+    r.length = field<uint32_t>(e, "length", 0);
+    auto id = Digest::fromHex(field<std::string>(e, "id", ""));
+    if (!id.ok()) return badResponse("bad chunk id");
+    r.id = *id;
+    out.push_back(r);
+  }
+  return out;
+}
+
+Result<fs::Attr> MetaClient::lookup(fs::InodeId parent, std::string_view name,
+                                    std::optional<std::vector<fs::ChunkRef>>* chunks) const {
+  ASSIGN_OR_RETURN(std::string body, get(inodePath(parent, "lookup") + "?name=" + client::urlEncode(name, false)));
+  ASSIGN_OR_RETURN(json j, parse(body));
+  ASSIGN_OR_RETURN(fs::Attr attr, attrFrom(j));
+  if (chunks != nullptr) {
+    chunks->reset();
+    auto c = j.find("chunks");
+    if (c != j.end() && c->is_array()) {
+      ASSIGN_OR_RETURN(*chunks, refsFrom(*c));
+    }
+  }
+  return attr;
 }
 
 Result<fs::Attr> MetaClient::getattr(fs::InodeId ino) const { return attrBody(get(inodePath(ino, ""))); }
@@ -152,22 +192,22 @@ Result<fs::Attr> MetaClient::setattr(fs::InodeId ino, const fs::SetAttr& c) cons
   return attrBody(post(inodePath(ino, "setattr"), dump(body), true));
 }
 
-Result<fs::Attr> MetaClient::mkdir(fs::InodeId parent, std::string_view name, uint32_t mode, uint32_t uid,
-                                   uint32_t gid) const {
+Result<Made> MetaClient::mkdir(fs::InodeId parent, std::string_view name, uint32_t mode, uint32_t uid,
+                               uint32_t gid) const {
   json body = {{"name", std::string(name)}, {"mode", mode}, {"uid", uid}, {"gid", gid}};
-  return attrBody(post(inodePath(parent, "mkdir"), dump(body), false));
+  return madeBody(post(inodePath(parent, "mkdir"), dump(body), false));
 }
 
-Result<fs::Attr> MetaClient::create(fs::InodeId parent, std::string_view name, uint32_t mode, uint32_t uid,
-                                    uint32_t gid, bool exclusive) const {
+Result<Made> MetaClient::create(fs::InodeId parent, std::string_view name, uint32_t mode, uint32_t uid,
+                                uint32_t gid, bool exclusive) const {
   json body = {{"name", std::string(name)}, {"mode", mode}, {"uid", uid}, {"gid", gid}, {"exclusive", exclusive}};
-  return attrBody(post(inodePath(parent, "create"), dump(body), false));
+  return madeBody(post(inodePath(parent, "create"), dump(body), false));
 }
 
-Result<fs::Attr> MetaClient::symlink(fs::InodeId parent, std::string_view name, std::string_view target,
-                                     uint32_t uid, uint32_t gid) const {
+Result<Made> MetaClient::symlink(fs::InodeId parent, std::string_view name, std::string_view target,
+                                 uint32_t uid, uint32_t gid) const {
   json body = {{"name", std::string(name)}, {"target", std::string(target)}, {"uid", uid}, {"gid", gid}};
-  return attrBody(post(inodePath(parent, "symlink"), dump(body), false));
+  return madeBody(post(inodePath(parent, "symlink"), dump(body), false));
 }
 
 Result<std::string> MetaClient::readlink(fs::InodeId ino) const {
@@ -176,9 +216,9 @@ Result<std::string> MetaClient::readlink(fs::InodeId ino) const {
   return field<std::string>(j, "target", "");
 }
 
-Result<fs::Attr> MetaClient::link(fs::InodeId ino, fs::InodeId new_parent, std::string_view new_name) const {
+Result<Made> MetaClient::link(fs::InodeId ino, fs::InodeId new_parent, std::string_view new_name) const {
   json body = {{"new_parent", new_parent}, {"new_name", std::string(new_name)}};
-  return attrBody(post(inodePath(ino, "link"), dump(body), false));
+  return madeBody(post(inodePath(ino, "link"), dump(body), false));
 }
 
 Status MetaClient::unlink(fs::InodeId parent, std::string_view name) const {
@@ -285,15 +325,42 @@ Result<ChunkList> MetaClient::chunks(fs::InodeId ino, uint64_t first, uint64_t c
 
 Result<fs::Attr> MetaClient::commit(fs::InodeId ino, const Commit& c) const {
   json chunks = json::array();
-  for (const auto& r : c.chunks) chunks.push_back({{"index", r.index}, {"id", r.id.hex()}, {"length", r.length}});
+  size_t inline_bytes = 0;
+  for (size_t i = 0; i < c.chunks.size(); ++i) {
+    const auto& r = c.chunks[i];
+    json e = {{"index", r.index}, {"id", r.id.hex()}, {"length", r.length}};
+    if (i < c.inline_data.size() && !c.inline_data[i].empty()) {
+      e["inline"] = true;
+      inline_bytes += r.length;
+    }
+    chunks.push_back(std::move(e));
+  }
   json body = {{"size", c.size}, {"chunks", chunks}};
   if (c.truncate_to) body["truncate_to"] = *c.truncate_to;
+  if (c.sync) body["sync"] = true;
   if (!c.upload_id.empty()) {
     body["upload_id"] = c.upload_id;
     body["end_upload"] = true;
   }
-  return attrBody(post(inodePath(ino, "commit"), dump(body), true));
+  std::string text = dump(body);
+  if (inline_bytes == 0) return attrBody(post(inodePath(ino, "commit"), text, true));
+  // The JSON, then the inline chunks' bytes in entry order (docs/api-mount.md).
+  const size_t json_bytes = text.size();
+  text.reserve(json_bytes + inline_bytes);
+  for (size_t i = 0; i < c.chunks.size() && i < c.inline_data.size(); ++i) {
+    if (c.inline_data[i].empty()) continue;
+    text.append(c.inline_data[i].substr(0, c.chunks[i].length));
+  }
+  client::HttpRequest req;
+  req.method = "POST";
+  req.target = inodePath(ino, "commit") + "?json_bytes=" + std::to_string(json_bytes);
+  req.body = text;  // borrowed: `text` outlives send()
+  req.content_type = "application/octet-stream";
+  req.idempotent = true;  // the same chunks and size twice leave the same file
+  return attrBody(send(req));
 }
+
+Status MetaClient::sync() const { return post(prefix_ + "/sync", "", true).status(); }
 
 Result<std::pair<std::string, std::vector<Digest>>> MetaClient::beginUpload(std::span<const Digest> ids,
                                                                             std::string_view upload_id) const {

@@ -42,11 +42,29 @@ struct ChunkList {
   std::vector<fs::ChunkRef> refs;
 };
 
+// Chunks up to this size travel inside the commit request (Commit::inline_data): a small
+// file's close is one request, with no upload begin and no chunk PUT (docs/api-mount.md).
+constexpr uint64_t kInlineChunkMax = 64 << 10;
+
 struct Commit {
   uint64_t size = 0;
   std::optional<uint64_t> truncate_to;
   std::vector<fs::ChunkRef> chunks;
+  // Parallel to `chunks`: the bytes of a chunk sent inline (<= kInlineChunkMax, at least
+  // `length` bytes), or empty for a chunk the server already holds (uploaded or staged).
+  // Empty vector: nothing inline. The views must outlive the commit() call.
+  std::vector<std::string_view> inline_data;
   std::string upload_id;
+  // Durable against a machine crash when answered (fsync); otherwise against kill -9 only.
+  bool sync = false;
+};
+
+// What a call that adds a name answers: the new entry and, when the server sent them, the
+// attributes of the directory it was added to, as of just after the change.
+struct Made {
+  fs::Attr attr;
+  std::optional<fs::Attr> parent;
+  bool created = false;  // create: this call made the file (false: opened an existing one)
 };
 
 enum class LockKind { kFlock, kPosix };
@@ -82,16 +100,18 @@ class MetaClient {
 
   // --- namespace
   Result<fs::Attr> statPath(std::string_view path) const;
-  Result<fs::Attr> lookup(fs::InodeId parent, std::string_view name) const;
+  // `chunks` (when set) is the chunk map of the same version as `attr` (small files only).
+  Result<fs::Attr> lookup(fs::InodeId parent, std::string_view name,
+                          std::optional<std::vector<fs::ChunkRef>>* chunks = nullptr) const;
   Result<fs::Attr> getattr(fs::InodeId ino) const;
   Result<fs::Attr> setattr(fs::InodeId ino, const fs::SetAttr& changes) const;
-  Result<fs::Attr> mkdir(fs::InodeId parent, std::string_view name, uint32_t mode, uint32_t uid, uint32_t gid) const;
-  Result<fs::Attr> create(fs::InodeId parent, std::string_view name, uint32_t mode, uint32_t uid, uint32_t gid,
-                          bool exclusive) const;
-  Result<fs::Attr> symlink(fs::InodeId parent, std::string_view name, std::string_view target, uint32_t uid,
-                           uint32_t gid) const;
+  Result<Made> mkdir(fs::InodeId parent, std::string_view name, uint32_t mode, uint32_t uid, uint32_t gid) const;
+  Result<Made> create(fs::InodeId parent, std::string_view name, uint32_t mode, uint32_t uid, uint32_t gid,
+                      bool exclusive) const;
+  Result<Made> symlink(fs::InodeId parent, std::string_view name, std::string_view target, uint32_t uid,
+                       uint32_t gid) const;
   Result<std::string> readlink(fs::InodeId ino) const;
-  Result<fs::Attr> link(fs::InodeId ino, fs::InodeId new_parent, std::string_view new_name) const;
+  Result<Made> link(fs::InodeId ino, fs::InodeId new_parent, std::string_view new_name) const;
   Status unlink(fs::InodeId parent, std::string_view name) const;
   Status rmdir(fs::InodeId parent, std::string_view name) const;
   Status rename(fs::InodeId parent, std::string_view name, fs::InodeId new_parent, std::string_view new_name,
@@ -108,6 +128,9 @@ class MetaClient {
   // --- content
   Result<ChunkList> chunks(fs::InodeId ino, uint64_t first, uint64_t count) const;
   Result<fs::Attr> commit(fs::InodeId ino, const Commit& commit) const;
+  // Everything committed and stored so far survives a machine crash when this returns
+  // (fsync with nothing left to commit, fsyncdir).
+  Status sync() const;
   // Pins `ids` under `upload_id` ("" starts an upload); returns the upload id and what is missing.
   Result<std::pair<std::string, std::vector<Digest>>> beginUpload(std::span<const Digest> ids,
                                                                   std::string_view upload_id) const;

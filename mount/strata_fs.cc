@@ -5,10 +5,19 @@
 #include <chrono>
 
 namespace strata::mount {
+namespace {
+
+// How long a lookup's snapshot may serve the open that follows it (mount/lookup_snapshots.h):
+// that open comes at once; the margin is for a loaded machine.
+constexpr int64_t kLookupSnapshotAgeNanos = 200'000'000;
+
+}  // namespace
 
 StrataFs::StrataFs(const client::HttpClient& http, MountConfig config, std::unique_ptr<ChunkCache> cache)
     : http_(http), config_(std::move(config)), meta_(http_, config_.fs), cache_(std::move(cache)),
-      budget_(config_.dirty_limit) {}
+      budget_(config_.dirty_limit),
+      fresh_attrs_(static_cast<int64_t>(config_.attr_timeout * 1e9)),
+      lookups_(kLookupSnapshotAgeNanos) {}
 
 StrataFs::~StrataFs() {
   {

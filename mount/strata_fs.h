@@ -8,8 +8,9 @@
 // exists only while a file is open.
 //
 // Kernel caching: attributes and entries for `attr_timeout` seconds (negative lookups are not
-// cached), page cache kept across opens while the file's version is unchanged, and dropped
-// (with the attributes) when a lock is taken and the file changed elsewhere.
+// cached), page cache kept across opens while the file's version is unchanged. An open of
+// changed contents and every lock grant drop the kernel's attributes; a lock grant drops the
+// pages too unless they match the node's version (fuse_ops.cc revalidateAfterLock).
 //
 // Lifecycle: construct -> connect() (before daemonizing: errors reach the terminal) ->
 // start() (threads; after daemonizing) -> the FUSE loop -> shutdown() (flushes everything).
@@ -30,6 +31,8 @@
 #include "mount/chunk_cache.h"
 #include "mount/chunk_source.h"
 #include "mount/file_node.h"
+#include "mount/fresh_attrs.h"
+#include "mount/lookup_snapshots.h"
 #include "mount/meta_client.h"
 #include "mount/node_table.h"
 #include "mount/worker_pool.h"
@@ -70,6 +73,8 @@ class StrataFs {
   const MountConfig& config() const { return config_; }
   const MetaClient& meta() const { return meta_; }
   NodeTable& nodes() { return *nodes_; }
+  FreshAttrs& freshAttrs() { return fresh_attrs_; }
+  LookupSnapshots& lookups() { return lookups_; }
   ChunkSource& source() { return *source_; }
   fuse_session* session() const { return se_; }
   uint64_t toServer(uint64_t fuse_ino) const;
@@ -87,6 +92,8 @@ class StrataFs {
   MetaClient meta_;
   std::unique_ptr<ChunkCache> cache_;
   DirtyBudget budget_;
+  FreshAttrs fresh_attrs_;
+  LookupSnapshots lookups_;
   std::unique_ptr<ChunkSource> source_;
   std::unique_ptr<WorkerPool> uploads_;
   std::unique_ptr<NodeEnv> env_;

@@ -2,6 +2,12 @@
 // chunk maps and commits by inode, client sessions and advisory locks. Thin: parse, call
 // fs::FileSystem / fs::LockTable / fs::SessionTable, answer JSON. Errors carry the code name,
 // which the mount maps back to errno.
+//
+// Durability (docs/api-mount.md "Durability"): creates and commits from a mount are kBuffered
+// commits -- in the engine's log in the OS when answered, so they survive kill -9 of the
+// server at once, and a machine crash after the next sync (the mount's fsync/fsyncdir/syncfs:
+// a commit with "sync":true or POST .../sync) or the engine's background sync (~1 s). That is
+// what a local disk promises for close() without fsync().
 #include <memory>
 #include <vector>
 
@@ -24,7 +30,14 @@ constexpr size_t kDefaultReaddirLimit = 1000;
 constexpr size_t kMaxReaddirLimit = 10000;
 constexpr uint64_t kMaxChunkQuery = 100000;
 constexpr int kSnapshotAttempts = 8;
+constexpr uint64_t kLookupMapMaxChunks = 4;  // lookups carry the chunk map of files up to 16 MiB
 constexpr uint64_t kCommitBodyLimit = 16ull << 20;
+// A commit may carry the bytes of chunks up to this size inline (binary): a small file's close
+// is then one request, with no upload begin and no chunk PUT. The same bound as the server's
+// small-chunk tier (blob/tiered_store.h), so inline chunks normally land in the engine.
+constexpr uint64_t kInlineChunkMax = 64 << 10;
+// Rounds of put + commit for a commit with inline chunks (see commitRoute).
+constexpr int kInlineCommitAttempts = 3;
 
 struct Tables {
   explicit Tables(db::Engine& engine) : sessions(engine), locks(engine, sessions) {}
@@ -84,8 +97,11 @@ Result<fs::CreateOptions> createOptions(const json& req, uint32_t default_mode) 
   o.mode = mode ? static_cast<uint32_t>(*mode) : default_mode;
   o.uid = uid ? static_cast<uint32_t>(*uid) : 0;
   o.gid = gid ? static_cast<uint32_t>(*gid) : 0;
+  o.defer_sync = true;  // mount semantics: durable on fsync/fsyncdir/syncfs (header comment)
   return o;
 }
+
+json chunkJson(const fs::ChunkRef& r) { return {{"index", r.index}, {"id", r.id.hex()}, {"length", r.length}}; }
 
 // --- namespace ---
 
@@ -95,7 +111,20 @@ Status lookupRoute(fs::FileSystemService& service, Call& call) {
   std::string name = call.query("name").value_or("");
   RETURN_IF_ERROR(checkName(name));
   ASSIGN_OR_RETURN(fs::Attr attr, fsys->lookup(parent, name));
-  return replyJson(call, 200, attrJson(attr));
+  json out = attrJson(attr);
+  // A small regular file's chunk map as of the same version ("chunks"): the mount opens from
+  // it when the inode is gone by the time the open that looked it up arrives (a rename
+  // replaced the name in between), instead of failing that open with ESTALE twice.
+  if (attr.type == fs::FileType::kRegular && attr.size <= kLookupMapMaxChunks * fs::kChunkSize) {
+    auto refs = fsys->chunks(attr.ino, 0, kLookupMapMaxChunks);
+    auto after = fsys->getattr(attr.ino);
+    if (refs.ok() && after.ok() && after->version == attr.version) {
+      json chunks = json::array();
+      for (const auto& r : *refs) chunks.push_back(chunkJson(r));
+      out["chunks"] = std::move(chunks);
+    }
+  }
+  return replyJson(call, 200, out);
 }
 
 Status getattrRoute(fs::FileSystemService& service, Call& call) {
@@ -125,6 +154,16 @@ Status setattrRoute(fs::FileSystemService& service, Call& call) {
   return replyJson(call, 200, attrJson(attr));
 }
 
+// Adds the parent directory's attributes as of just after a change to it ("parent"): the
+// kernel drops its cached attributes of a directory it changed and asks for them again at the
+// next path walk (default_permissions), and the mount answers that from this instead of a
+// round trip. Best effort: without it the mount simply asks.
+json withParent(fs::FileSystem& fsys, json out, fs::InodeId parent) {
+  auto attr = fsys.getattr(parent);
+  if (attr.ok()) out["parent"] = attrJson(*attr);
+  return out;
+}
+
 enum class MakeKind { kDir, kFile, kSymlink };
 
 Status makeRoute(fs::FileSystemService& service, Call& call, MakeKind kind) {
@@ -133,6 +172,7 @@ Status makeRoute(fs::FileSystemService& service, Call& call, MakeKind kind) {
   ASSIGN_OR_RETURN(json req, readJsonObject(call));
   ASSIGN_OR_RETURN(std::string name, nameField(req, "name"));
   fs::Attr attr;
+  bool created = true;
   switch (kind) {
     case MakeKind::kDir: {
       ASSIGN_OR_RETURN(fs::CreateOptions o, createOptions(req, 0755));
@@ -141,6 +181,10 @@ Status makeRoute(fs::FileSystemService& service, Call& call, MakeKind kind) {
     }
     case MakeKind::kFile: {
       ASSIGN_OR_RETURN(fs::CreateOptions o, createOptions(req, 0644));
+      // "created": whether this call made the file (O_CREAT without O_EXCL may open an
+      // existing one). The mount skips the O_TRUNC of a file it just created (nothing to
+      // cut, no commit at close) but not of an existing one (the truncate sets its mtime).
+      created = o.exclusive || fsys->lookup(parent, name).status().code() == Code::kNotFound;
       ASSIGN_OR_RETURN(attr, fsys->create(parent, name, o));
       break;
     }
@@ -154,7 +198,9 @@ Status makeRoute(fs::FileSystemService& service, Call& call, MakeKind kind) {
       break;
     }
   }
-  return replyJson(call, 201, attrJson(attr));
+  json out = withParent(*fsys, attrJson(attr), parent);
+  out["created"] = created;
+  return replyJson(call, 201, out);
 }
 
 Status readlinkRoute(fs::FileSystemService& service, Call& call) {
@@ -172,7 +218,7 @@ Status linkRoute(fs::FileSystemService& service, Call& call) {
   if (!new_parent || *new_parent == 0) return invalidArgument("field 'new_parent' is required");
   ASSIGN_OR_RETURN(std::string new_name, nameField(req, "new_name"));
   ASSIGN_OR_RETURN(fs::Attr attr, fsys->link(ino, *new_parent, new_name));
-  return replyJson(call, 201, attrJson(attr));
+  return replyJson(call, 201, withParent(*fsys, attrJson(attr), *new_parent));
 }
 
 Status removeRoute(fs::FileSystemService& service, Call& call, bool dir) {
@@ -278,7 +324,6 @@ Status removexattrRoute(fs::FileSystemService& service, Call& call) {
 
 // --- content ---
 
-json chunkJson(const fs::ChunkRef& r) { return {{"index", r.index}, {"id", r.id.hex()}, {"length", r.length}}; }
 
 // The chunk refs of [first, first+count) and the attributes of the same version.
 Status chunksRoute(fs::FileSystemService& service, Call& call) {
@@ -300,11 +345,26 @@ Status chunksRoute(fs::FileSystemService& service, Call& call) {
 }
 
 // Replaces the listed chunks of a file and sets its size in one transaction: the bytes a
-// mount wrote since its last commit become visible at once, never half.
+// mount wrote since its last commit become visible at once, never half. Chunks marked
+// "inline" carry their bytes in the request, after the JSON (?json_bytes=N), and are stored
+// first, without an upload: a chunk stored but never committed (a failed commit, a crash in
+// between) is an orphan the collector removes after its grace period, like any chunk
+// uploaded and never committed. Binary, not base64 in the JSON: encoding, scanning and
+// decoding 16 KiB of base64 cost more than the rest of a small file's commit.
 Status commitRoute(fs::FileSystemService& service, Call& call) {
   ASSIGN_OR_RETURN(auto fsys, openFs(service, call));
   ASSIGN_OR_RETURN(fs::InodeId ino, inoParam(call));
-  ASSIGN_OR_RETURN(json req, readJsonObject(call));
+  ASSIGN_OR_RETURN(std::string body, call.readBody());
+  std::string_view json_text = body;
+  std::string_view tail;
+  if (call.query("json_bytes")) {
+    ASSIGN_OR_RETURN(uint64_t json_bytes, queryUint(call, "json_bytes", 0));
+    if (json_bytes > body.size()) return invalidArgument("json_bytes is past the end of the body");
+    json_text = std::string_view(body).substr(0, json_bytes);
+    tail = std::string_view(body).substr(json_bytes);
+  }
+  json req = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (req.is_discarded() || !req.is_object()) return invalidArgument("commit must be a JSON object");
   fs::FileContent content;
   ASSIGN_OR_RETURN(auto size, optionalUint(req, "size"));
   if (!size) return invalidArgument("field 'size' is required");
@@ -313,7 +373,10 @@ Status commitRoute(fs::FileSystemService& service, Call& call) {
   ASSIGN_OR_RETURN(content.mtime_ns, optionalInt(req, "mtime_ns"));
   ASSIGN_OR_RETURN(auto upload_id, optionalString(req, "upload_id"));
   ASSIGN_OR_RETURN(bool end_upload, optionalBool(req, "end_upload", false));
+  ASSIGN_OR_RETURN(bool sync, optionalBool(req, "sync", false));
   content.upload_id = upload_id.value_or("");
+  content.defer_sync = true;  // kBuffered; "sync" adds a full sync below
+  std::vector<blob::ChunkWrite> inline_chunks;
   auto chunks = req.find("chunks");
   if (chunks != req.end() && !chunks->is_null()) {
     if (!chunks->is_array()) return invalidArgument("field 'chunks' must be an array");
@@ -322,21 +385,56 @@ Status commitRoute(fs::FileSystemService& service, Call& call) {
       ASSIGN_OR_RETURN(auto index, optionalUint(c, "index"));
       ASSIGN_OR_RETURN(std::string id_text, requiredString(c, "id"));
       ASSIGN_OR_RETURN(auto length, optionalUint(c, "length"));
+      ASSIGN_OR_RETURN(bool is_inline, optionalBool(c, "inline", false));
       if (!index || !length) return invalidArgument("chunk entries need index and length");
       if (*length == 0 || *length > fs::kChunkSize) return invalidArgument("bad chunk length");
       if (id_text.size() != 64) return invalidArgument("chunk id must be 64 hex characters");
       ASSIGN_OR_RETURN(Digest id, Digest::fromHex(id_text));
+      if (is_inline) {
+        if (*length > kInlineChunkMax) return invalidArgument("an inline chunk is at most 64 KiB");
+        if (tail.size() < *length) return invalidArgument("the body ends before the inline chunk bytes");
+        inline_chunks.push_back(blob::ChunkWrite{id, tail.substr(0, *length)});
+        tail.remove_prefix(*length);
+      }
       content.chunks.push_back(fs::ChunkRef{*index, id, static_cast<uint32_t>(*length)});
     }
   }
-  ASSIGN_OR_RETURN(fs::Attr attr, fsys->commitChunks(ino, content));
+  if (!tail.empty()) return invalidArgument("bytes after the inline chunks");
+  auto store_and_commit = [&]() -> Result<fs::Attr> {
+    // Verifies every id against its bytes before storing any (kInvalidArgument).
+    if (!inline_chunks.empty()) RETURN_IF_ERROR(service.chunks().putChunks(call.workspace(), inline_chunks));
+    return fsys->commitChunks(ino, content);
+  };
+  Result<fs::Attr> attr = store_and_commit();
+  // A commit refuses a chunk the collector is deleting (kInvalidArgument): one that existed
+  // unreferenced past its grace period and was taken between our put and the commit. The
+  // next put waits for that deletion to end and stores the chunk again. (A request that is
+  // simply invalid fails the same way each round; the rounds are few.)
+  for (int attempt = 1; !attr.ok() && !inline_chunks.empty() &&
+                        attr.status().code() == Code::kInvalidArgument && attempt < kInlineCommitAttempts;
+       ++attempt) {
+    attr = store_and_commit();
+  }
+  RETURN_IF_ERROR(attr.status());
   metrics::inc("strata_mount_commits_total");
+  if (!inline_chunks.empty()) metrics::inc("strata_mount_inline_chunks_total", {}, inline_chunks.size());
+  if (sync) RETURN_IF_ERROR(service.sync());
   if (end_upload && !content.upload_id.empty()) {
     // The pins only protected the chunks until this commit referenced them; failing to drop
     // them early is harmless (they expire).
     service.chunks().endUpload(call.workspace(), content.upload_id).ignoreError();
   }
-  return replyJson(call, 200, attrJson(attr));
+  return replyJson(call, 200, attrJson(*attr));
+}
+
+// fsync/fsyncdir/syncfs of a mount: everything committed and stored so far survives a machine
+// crash when this answers (chunks first, then the metadata log).
+Status syncRoute(fs::FileSystemService& service, Call& call) {
+  ASSIGN_OR_RETURN(auto fsys, openFs(service, call));
+  (void)fsys;  // the file system must exist; the sync covers the whole engine and store
+  RETURN_IF_ERROR(service.sync());
+  metrics::inc("strata_mount_syncs_total");
+  return replyJson(call, 200, {{"synced", true}});
 }
 
 Status statfsRoute(fs::FileSystemService& service, Call& call) {
@@ -442,6 +540,10 @@ Status lockRoute(fs::FileSystemService& service, Tables& t, Call& call, bool tes
 void addInodeRoutes(Router& router, fs::FileSystemService& service, db::Engine& engine) {
   metrics::describe("strata_mount_commits_total", metrics::Type::kCounter,
                     "File contents committed by mounts (commit by inode).");
+  metrics::describe("strata_mount_inline_chunks_total", metrics::Type::kCounter,
+                    "Chunks whose bytes came inline in a mount's commit (small files).");
+  metrics::describe("strata_mount_syncs_total", metrics::Type::kCounter,
+                    "Explicit syncs asked by mounts (fsync with nothing to commit, fsyncdir, syncfs).");
   auto t = std::make_shared<Tables>(engine);
   auto& s = service;
   const std::string p = "/api/v1/fs/{fs}/inodes/{ino}";
@@ -483,6 +585,7 @@ void addInodeRoutes(Router& router, fs::FileSystemService& service, db::Engine& 
       [&s, t](Call& c) { return lockRoute(s, *t, c, true); });
   add("GET", "/api/v1/fs/{fs}/statfs", "mount.statfs", Access::kRead, kNoBody,
       [&s](Call& c) { return statfsRoute(s, c); });
+  add("POST", "/api/v1/fs/{fs}/sync", "mount.sync", Access::kWrite, kNoBody, [&s](Call& c) { return syncRoute(s, c); });
   add("POST", "/api/v1/fs/{fs}/sessions", "mount.session_create", Access::kRead, kJsonBodyLimit,
       [&s, t](Call& c) { return createSessionRoute(s, *t, c); });
   add("POST", "/api/v1/fs/{fs}/sessions/{session}/heartbeat", "mount.session_heartbeat", Access::kRead,

@@ -62,6 +62,54 @@ def test_flock_counter_two_mounts(cluster):  # noqa: F811
     assert (b / "counter").read_text() == "2000"
 
 
+def _increment_locked(path):
+    """One increment of the counter pattern; returns the text it read."""
+    with open(path, "r+") as f:
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                time.sleep(0.001)
+        text = f.read()
+        f.seek(0)
+        f.write(str(int(text or "0") + 1))
+        f.truncate()
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return text
+
+
+def _increment_unlocked(path):
+    with open(path, "r+") as f:
+        text = f.read()
+        f.seek(0)
+        f.write(str(int(text or "0") + 1))
+        f.truncate()
+    return text
+
+
+@pytest.mark.parametrize("locked", [True, False], ids=["flock", "close_to_open"])
+def test_counter_alternating_mounts_across_length_changes(cluster, locked):  # noqa: F811
+    """Increments alternate between the mounts, each right after the other mount's, while the
+    counter's length grows (9 -> 10, 99 -> 100, ...). Each mount's kernel still holds the size
+    it learned from its own write and truncate (valid for the attribute timeout) when the other
+    mount grows the file: a lock grant, and an open after the other's close, must not let a
+    read be cut at that old size ("1" of "10") or see the old bytes."""
+    a = cluster.mount("a").mountpoint
+    b = cluster.mount("b").mountpoint
+    step = _increment_locked if locked else _increment_unlocked
+    bad = []
+    for start in (5, 95, 995, 9995):
+        (a / "counter").write_text(str(start))
+        for i in range(10):
+            m = a if i % 2 == 0 else b
+            text = step(m / "counter")
+            if text != str(start + i):
+                bad.append((start + i, text, m.name))
+                (m / "counter").write_text(str(start + i + 1))  # go on from the right value
+    assert bad == []
+
+
 def _rename_writer(d, rounds, q):
     try:
         for i in range(rounds):

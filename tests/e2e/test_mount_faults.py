@@ -2,11 +2,13 @@
 
 import errno
 import os
+import re
 import signal
 import subprocess
 import time
 
 import pytest
+import requests
 
 from mount_helpers import cluster  # noqa: F401  (fixture)
 
@@ -47,6 +49,73 @@ def test_fsynced_data_survives_server_kill9(cluster):  # noqa: F811
     m2 = cluster.mount("b")
     assert (m2.mountpoint / "durable").read_bytes() == data
     assert (m2.mountpoint / "closed").read_bytes() == b"closed bytes"
+
+
+def route_counts(server):
+    """{route: requests served} from the server's /metrics."""
+    text = requests.get(server.url + "/metrics", timeout=30).text
+    out = {}
+    for m in re.finditer(r'^strata_http_requests_total\{route="([^"]+)",[^}]*\}\s+(\S+)$', text, re.M):
+        out[m.group(1)] = out.get(m.group(1), 0) + float(m.group(2))
+    return out
+
+
+def test_closed_file_survives_kill9_of_server_and_mount(cluster):  # noqa: F811
+    """close() is durable against kill -9 of the server and of the mount at once (no umount,
+    no fsync): small files (chunks inline in the commit), a big one (uploaded chunks), a new
+    directory and an overwrite."""
+    m = cluster.mount("a")
+    small = os.urandom(16 * 1024)
+    big = os.urandom(5 * 1024 * 1024 + 7)
+    (m.mountpoint / "small").write_bytes(small)
+    (m.mountpoint / "big").write_bytes(big)
+    os.mkdir(m.mountpoint / "dir")
+    (m.mountpoint / "dir" / "f").write_bytes(b"nested")
+    (m.mountpoint / "over").write_bytes(b"first version")
+    (m.mountpoint / "over").write_bytes(b"second")
+    (m.mountpoint / "empty").touch()
+    cluster.server.kill9()
+    m.kill9()
+    cluster.server.start()
+    m2 = cluster.mount("b")
+    assert (m2.mountpoint / "small").read_bytes() == small
+    assert (m2.mountpoint / "big").read_bytes() == big
+    assert (m2.mountpoint / "dir" / "f").read_bytes() == b"nested"
+    assert (m2.mountpoint / "over").read_bytes() == b"second"
+    assert (m2.mountpoint / "empty").stat().st_size == 0
+
+
+def test_small_file_close_is_one_request(cluster):  # noqa: F811
+    """A small file's create + write + close: one create and one commit carrying the bytes, no
+    upload round trips; an empty new file commits nothing; fsync asks for a sync."""
+    m = cluster.mount("a")
+    (m.mountpoint / "warm").write_bytes(b"x")  # first request of each kind out of the way
+    before = cluster.server.metrics()
+    routes_before = route_counts(cluster.server)
+    for i in range(20):
+        (m.mountpoint / f"s{i}").write_bytes(os.urandom(16 * 1024))
+    for i in range(10):
+        os.close(os.open(m.mountpoint / f"e{i}", os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644))
+    after = cluster.server.metrics()
+    routes = {k: v - routes_before.get(k, 0) for k, v in route_counts(cluster.server).items()}
+
+    def delta(name):
+        return after.get(name, 0) - before.get(name, 0)
+
+    assert delta("strata_mount_commits_total") == 20
+    assert delta("strata_mount_inline_chunks_total") == 20
+    assert routes.get("mount.create", 0) == 30
+    assert routes.get("mount.commit", 0) == 20
+    assert routes.get("fs.upload_begin", 0) == 0 and routes.get("fs.chunk_put", 0) == 0
+    # The kernel's GETATTR of the directory after each create is answered by the mount.
+    assert routes.get("mount.getattr", 0) <= 2
+    for i in range(20):
+        assert len((m.mountpoint / f"s{i}").read_bytes()) == 16 * 1024
+    syncs = after.get("strata_mount_syncs_total", 0)
+    fd = os.open(m.mountpoint / "s0", os.O_RDONLY)
+    os.fsync(fd)  # nothing to commit: a server-side sync all the same
+    os.close(fd)
+    assert cluster.server.metrics().get("strata_mount_syncs_total", 0) == syncs + 1
 
 
 def test_cache_size_bound_and_survives_remount(cluster):  # noqa: F811
