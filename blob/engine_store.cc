@@ -63,8 +63,11 @@ class EngineStore final : public Store {
  public:
   explicit EngineStore(db::Engine& engine) : engine_(engine) {}
 
-  Status put(std::string_view ns, const ChunkId& id, std::string_view data) override {
-    RETURN_IF_ERROR(checkChunk(ns, id, data));
+  // Always "deferred" in the sense of ChunkPutOptions: buffered, made durable by sync() or by
+  // any synced write of the same engine (engine_store.h).
+  Status put(std::string_view ns, const ChunkId& id, std::string_view data,
+             const ChunkPutOptions& options) override {
+    RETURN_IF_ERROR(checkChunk(ns, id, data, options));
     ASSIGN_OR_RETURN(bool present, storedWithSize(ns, id, data.size()));
     if (present) return Status::OK();
     db::WriteBatch batch;
@@ -73,8 +76,9 @@ class EngineStore final : public Store {
   }
 
   // One engine batch for all chunks: atomic as a whole, one log write.
-  Status putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks) override {
-    for (const auto& c : chunks) RETURN_IF_ERROR(checkChunk(ns, c.id, c.data));
+  Status putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks,
+                  const ChunkPutOptions& options) override {
+    for (const auto& c : chunks) RETURN_IF_ERROR(checkChunk(ns, c.id, c.data, options));
     db::WriteBatch batch;
     const int64_t now = nowUnix();
     for (const auto& c : chunks) {
@@ -150,6 +154,8 @@ class EngineStore final : public Store {
   }
 
   Status sync() override { return engine_.syncWal(); }
+  // The caller's synced commit to this engine covers every buffered chunk write before it.
+  Status syncForEngineCommit() override { return Status::OK(); }
 
  private:
   static void addPut(db::WriteBatch& batch, std::string_view ns, const ChunkId& id,

@@ -17,6 +17,9 @@
 #include <memory>
 #include <vector>
 
+#include "blob/dir_sync_group.h"
+#include "blob/verified_chunks.h"
+#include "common/clock.h"
 #include "common/random.h"
 #include "common/unique_fd.h"
 
@@ -72,15 +75,10 @@ Result<std::string> readExactly(int fd, uint64_t offset, size_t n, const std::st
   return out;
 }
 
-Status fsyncFd(int fd, const std::string& path) {
-  if (::fsync(fd) != 0) return posixError("fsync", path, errno);
+// The bytes and what is needed to read them back (size, block map); not the timestamps.
+Status fdatasyncFd(int fd, const std::string& path) {
+  if (::fdatasync(fd) != 0) return posixError("fdatasync", path, errno);
   return Status::OK();
-}
-
-Status fsyncDir(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) return posixError("open directory", path, errno);
-  return fsyncFd(fd.get(), path);
 }
 
 using DirPtr = std::unique_ptr<DIR, int (*)(DIR*)>;
@@ -177,30 +175,47 @@ class LocalStore final : public Store {
     return Status::OK();
   }
 
-  Status put(std::string_view ns, const ChunkId& id, std::string_view data) override {
-    RETURN_IF_ERROR(checkChunk(ns, id, data));
-    ASSIGN_OR_RETURN(auto pending, writeTemp(ns, id, data, /*sync=*/true));
-    if (!pending) return Status::OK();  // already stored
-    RETURN_IF_ERROR(publish(*pending));
-    // The rename is durable only once the directory entry is.
-    return fsyncFd(pending->dfd.get(), pending->dir);
+  // The bytes are fsynced in the temp file before the rename, so a name that survives a
+  // power loss always holds the whole chunk. The directory fsyncs that make the name (and
+  // any directory created for it) durable are a round of the group: joined at once, or
+  // (deferred) left to the next sync(), which does them for all puts together.
+  Status put(std::string_view ns, const ChunkId& id, std::string_view data,
+             const ChunkPutOptions& options) override {
+    RETURN_IF_ERROR(checkChunk(ns, id, data, options));
+    ASSIGN_OR_RETURN(auto pending, writeTemp(ns, id, data, /*sync_data=*/true));
+    if (pending) {
+      RETURN_IF_ERROR(publish(*pending));
+    } else {
+      // Already stored, possibly by a deferred put whose directory is not synced yet.
+      group_.touch(leafDir(ns, id.hex()));
+    }
+    return options.defer_durability ? Status::OK() : group_.sync();
   }
 
   // Writes every temp file, makes them all durable with one syncfs(2), renames them into
-  // place, and makes the renames durable with a second syncfs: two file-system syncs for the
-  // whole batch instead of two fsyncs per chunk.
-  Status putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks) override {
-    for (const auto& c : chunks) RETURN_IF_ERROR(checkChunk(ns, c.id, c.data));
+  // place, and makes the renames durable with a second syncfs (deferred: with the next
+  // sync()): two file-system syncs for the whole batch instead of two fsyncs per chunk.
+  Status putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks,
+                  const ChunkPutOptions& options) override {
+    for (const auto& c : chunks) RETURN_IF_ERROR(checkChunk(ns, c.id, c.data, options));
+    const bool deferred = options.defer_durability;
     std::vector<PendingWrite> pending;
+    bool found_present = false;
     Status s;
     for (const auto& c : chunks) {
-      auto p = writeTemp(ns, c.id, c.data, /*sync=*/false);
+      auto p = writeTemp(ns, c.id, c.data, /*sync_data=*/false);
       if (!p.ok()) {
         s = p.status();
         break;
       }
-      if (*p) pending.push_back(std::move(**p));
+      if (*p) {
+        pending.push_back(std::move(**p));
+      } else {
+        group_.touch(leafDir(ns, c.id.hex()));
+        found_present = true;
+      }
     }
+    // The new directories of writeTemp are in the group; this sync covers their bytes too.
     if (s.ok() && !pending.empty()) s = syncFileSystem();
     size_t published = 0;
     for (; s.ok() && published < pending.size(); ++published) s = publish(pending[published]);
@@ -210,11 +225,16 @@ class LocalStore final : public Store {
       }
       return s;
     }
-    return pending.empty() ? Status::OK() : syncFileSystem();
+    if (deferred) return Status::OK();
+    // One syncfs covers the renames, the new directories, and the directories of chunks found
+    // present (another put renamed them before we looked, so before this syncfs).
+    if (!pending.empty()) return syncFileSystem();
+    return found_present ? group_.sync() : Status::OK();
   }
 
-  // put() and putBatch() are durable when they return: nothing is left to sync.
-  Status sync() override { return Status::OK(); }
+  // Makes the directories of deferred puts (and of chunks found present) durable, one fsync
+  // per directory for all of them; concurrent callers share the round (dir_sync_group.h).
+  Status sync() override { return group_.sync(); }
 
 
   // A chunk written to a temp file beside its final name, not yet renamed into place.
@@ -226,8 +246,9 @@ class LocalStore final : public Store {
   };
 
   // nullopt when the chunk is already stored. REQUIRES: checkChunk passed.
+  // `sync_data` fdatasyncs the temp file. Directories it creates are changes of the group.
   Result<std::optional<PendingWrite>> writeTemp(std::string_view ns, const ChunkId& id, std::string_view data,
-                                                bool sync) {
+                                                bool sync_data) {
     std::string hex = id.hex();
     std::string dir = leafDir(ns, hex);
     std::string path = dir + "/" + hex;
@@ -241,7 +262,7 @@ class LocalStore final : public Store {
 
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dfd && errno == ENOENT) {
-      RETURN_IF_ERROR(makeLeafDirs(ns, hex, sync));
+      RETURN_IF_ERROR(makeLeafDirs(ns, hex));
       dfd.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     }
     if (!dfd) return posixError("open directory", dir, errno);
@@ -252,7 +273,7 @@ class LocalStore final : public Store {
     UniqueFd fd(::openat(dfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!fd) return posixError("create", dir + "/" + tmp, errno);
     Status s = writeAll(fd.get(), data, dir + "/" + tmp);
-    if (s.ok() && sync) s = fsyncFd(fd.get(), dir + "/" + tmp);
+    if (s.ok() && sync_data) s = fdatasyncFd(fd.get(), dir + "/" + tmp);
     if (s.ok() && ::close(fd.release()) != 0) s = posixError("close", dir + "/" + tmp, errno);
     if (!s.ok()) {
       ::unlinkat(dfd.get(), tmp.c_str(), 0);  // best effort; open() sweeps what remains
@@ -261,13 +282,18 @@ class LocalStore final : public Store {
     return std::optional<PendingWrite>(PendingWrite{std::move(dfd), std::move(dir), std::move(tmp), std::move(hex)});
   }
 
-  // Renames a durable temp file to its final name.
-  static Status publish(PendingWrite& p) {
+  // Renames a durable temp file to its final name. The rename is a change of the group
+  // (dir_sync_group.h), so a sync() after anyone could see the name makes it durable.
+  Status publish(PendingWrite& p) {
+    const uint64_t ticket = group_.begin();
     if (::renameat(p.dfd.get(), p.tmp.c_str(), p.dfd.get(), p.hex.c_str()) != 0) {
-      Status s = posixError("rename to", p.dir + "/" + p.hex, errno);
+      const int err = errno;
+      group_.end(ticket, "");
+      Status s = posixError("rename to", p.dir + "/" + p.hex, err);
       ::unlinkat(p.dfd.get(), p.tmp.c_str(), 0);
       return s;
     }
+    group_.end(ticket, p.dir);
     return Status::OK();
   }
 
@@ -282,8 +308,8 @@ class LocalStore final : public Store {
     RETURN_IF_ERROR(checkNamespace(ns));
     std::string path = chunkPath(ns, id.hex());
     ASSIGN_OR_RETURN(UniqueFd fd, openChunk(ns, id, path));
-    ASSIGN_OR_RETURN(uint64_t size, sizeOf(fd.get(), path));
-    return readVerified(fd.get(), size, ns, id, path);
+    ASSIGN_OR_RETURN(struct stat st, statOf(fd.get(), path));
+    return readVerified(fd.get(), st, ns, id, path);
   }
 
   Result<std::string> getRange(std::string_view ns, const ChunkId& id, uint64_t offset,
@@ -291,8 +317,9 @@ class LocalStore final : public Store {
     RETURN_IF_ERROR(checkNamespace(ns));
     std::string path = chunkPath(ns, id.hex());
     ASSIGN_OR_RETURN(UniqueFd fd, openChunk(ns, id, path));
-    ASSIGN_OR_RETURN(uint64_t size, sizeOf(fd.get(), path));
-    if (offset == 0 && length >= size) return readVerified(fd.get(), size, ns, id, path);
+    ASSIGN_OR_RETURN(struct stat st, statOf(fd.get(), path));
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (offset == 0 && length >= size) return readVerified(fd.get(), st, ns, id, path);
     if (offset >= size || length == 0) return std::string();
     uint64_t n = std::min(length, size - offset);
     return readExactly(fd.get(), offset, static_cast<size_t>(n), path);
@@ -314,6 +341,7 @@ class LocalStore final : public Store {
     std::string path = chunkPath(ns, id.hex());
     // No directory fsync: a removal that a power loss undoes is only an orphan, which the
     // collector removes again.
+    verified_.forget(ns, id);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
       return posixError("remove", path, errno);
     }
@@ -362,17 +390,24 @@ class LocalStore final : public Store {
     return notFound("chunk ", id.hex(), " not found in namespace ", ns);
   }
 
-  // Creates DIR/<ns>/<xx> as needed. With `sync`, each directory created is made durable
-  // by syncing its parent, so a chunk renamed into it cannot vanish with its directory after a
-  // power loss; putBatch passes false because its syncfs covers the new directories too.
-  Status makeLeafDirs(std::string_view ns, const std::string& hex, bool sync) const {
+  // Creates DIR/<ns>/<xx> as needed. Each mkdir is a change of the group (its parent is
+  // fsynced by the next round), so a chunk renamed into the new directory cannot vanish with
+  // the directory after a power loss: the round that makes the chunk's name durable makes
+  // the directory's durable too.
+  Status makeLeafDirs(std::string_view ns, const std::string& hex) {
     std::string parent = root_;
     for (std::string part : {std::string(ns), hex.substr(0, 2)}) {
       std::string path = parent + "/" + part;
+      const uint64_t ticket = group_.begin();
       if (::mkdir(path.c_str(), 0755) == 0) {
-        if (sync) RETURN_IF_ERROR(fsyncDir(parent));
-      } else if (errno != EEXIST) {
-        return posixError("create directory", path, errno);
+        group_.end(ticket, parent);
+      } else if (errno == EEXIST) {
+        // Possibly created by a deferred put a moment ago: the parent stays in the group.
+        group_.end(ticket, parent);
+      } else {
+        const int err = errno;
+        group_.end(ticket, "");
+        return posixError("create directory", path, err);
       }
       parent = std::move(path);
     }
@@ -388,29 +423,43 @@ class LocalStore final : public Store {
     return fd;
   }
 
-  static Result<uint64_t> sizeOf(int fd, const std::string& path) {
+  static Result<struct stat> statOf(int fd, const std::string& path) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return posixError("stat", path, errno);
-    return static_cast<uint64_t>(st.st_size);
+    return st;
   }
 
-  static Result<std::string> readVerified(int fd, uint64_t size, std::string_view ns, const ChunkId& id,
-                                          const std::string& path) {
+  // Reads the whole chunk and checks it against its id: by hashing it, or by finding the file
+  // unchanged since this process last hashed it (verified_chunks.h). `st` is the fstat of
+  // `fd` before the read; the file is stat'ed again after it, so a change during the read
+  // is never mistaken for the verified file.
+  Result<std::string> readVerified(int fd, const struct stat& st, std::string_view ns, const ChunkId& id,
+                                   const std::string& path) {
+    const auto size = static_cast<uint64_t>(st.st_size);
     if (size > kMaxChunkSize) {
       return corruption("chunk file ", path, " is larger than the maximum chunk size");
     }
+    const FileIdentity before = FileIdentity::of(st);
+    const bool known = verified_.contains(ns, id, before);
+    const int64_t started = nowNanos();
     ASSIGN_OR_RETURN(std::string data, readExactly(fd, 0, static_cast<size_t>(size), path));
+    ASSIGN_OR_RETURN(struct stat after_st, statOf(fd, path));
+    const bool unchanged = FileIdentity::of(after_st) == before;
+    if (known && unchanged) return data;
     if (Sha256::of(data) != id) {
+      verified_.forget(ns, id);
       spdlog::error("blob store: chunk {} in namespace {} does not match its id ({})", id.hex(), ns, path);
       return corruption("chunk ", id.hex(), " in namespace ", ns, " is damaged: its bytes do not match its id");
     }
+    if (unchanged) verified_.remember(ns, id, before, started);
     return data;
   }
 
   const std::string root_;
   const UniqueFd lock_;  // holds the flock on DIR/.lock for the store's lifetime
+  DirSyncGroup group_;        // directory fsyncs of deferred puts (and their rounds)
+  VerifiedChunks verified_;   // chunk files hashed by this process, unchanged since
 };
-
 }  // namespace
 
 Result<std::unique_ptr<Store>> openLocalStore(const std::string& dir) {

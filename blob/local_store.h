@@ -10,9 +10,13 @@
 // allocation plus a mkdir), which dominated small-file uploads. Opening a store moves chunks of
 // that earlier two-level layout (<xx>/<yy>/<hex>) into place.
 //
-// put() writes a temp file in the chunk's directory, fsyncs it, renames it over the final name
-// and fsyncs the directory, so a chunk is either absent or whole, also after a power loss.
-// A chunk already present with the right size is not rewritten. get() re-hashes the bytes.
+// put() writes a temp file in the chunk's directory, fdatasyncs it, renames it over the final
+// name and fsyncs the directories it changed, so a chunk is either absent or whole, also after
+// a power loss. The directory fsyncs go through a DirSyncGroup (dir_sync_group.h): a put with
+// ChunkPutOptions::defer_durability leaves them to the next sync(), which does one fsync per
+// changed directory for every deferred put before it, shared by concurrent callers.
+// A chunk already present with the right size is not rewritten. get() verifies the bytes: it
+// hashes them, unless this process hashed the same unchanged file recently (verified_chunks.h).
 // getRange() uses pread and reads only the requested bytes; a range starting at or past the
 // end of the chunk is empty.
 //

@@ -5,12 +5,17 @@
 //
 // A chunk lives in a namespace (the workspace id) under its id, the SHA-256 of its bytes; a
 // chunk is at most kMaxChunkSize bytes. Promises every backend keeps (blob/store_conformance.h):
-// - put() verifies the id against the bytes (kInvalidArgument on mismatch), is idempotent, and
-//   is atomic: a reader sees the whole chunk or none, also after a crash.
+// - put() verifies the id against the bytes (kInvalidArgument on mismatch) unless the caller
+//   vouches for it (ChunkPutOptions::id_verified), is idempotent, and is atomic: a reader
+//   sees the whole chunk or none, also after a crash.
 // - Durability of put() (and putBatch()): when it returns, the chunk survives kill -9 of the
 //   process. It survives a machine crash (power loss, kernel panic) once sync() has returned
 //   after it. Backends differ in what else makes it machine-crash durable:
-//     LocalStore   at once: put() fsyncs the file and its directory (putBatch: syncfs).
+//     LocalStore   at once by default: put() fsyncs the file and its directory (putBatch:
+//                  syncfs). With ChunkPutOptions::defer_durability only sync() does: the file's
+//                  bytes are fsynced before its name appears, and the directories the puts
+//                  touched are fsynced by one sync() round that concurrent callers share
+//                  (group commit), instead of one directory fsync per chunk.
 //     EngineStore  the chunk is a buffered write to the metadata engine's log; any later synced
 //                  write to the same db::Engine (a kSync commit, Engine::syncWal()) makes it
 //                  durable too, because that log is one ordered file sequence and a sync
@@ -19,8 +24,11 @@
 //     TieredStore  as the tier the chunk went to.
 //   So a caller that commits a reference to a chunk must, before it acknowledges that commit,
 //   either commit with kSync on the same engine as an EngineStore, or call sync() (and then
-//   sync its own commit). The file-system and object services satisfy this (docs/storage.md).
-// - get() verifies the bytes against the id; a mismatch is kCorruption, never silent.
+//   sync its own commit). With defer_durability, sync() is the only way. The file-system and
+//   object services satisfy this (docs/storage.md).
+// - get() verifies the bytes against the id; a mismatch is kCorruption, never silent. A
+//   backend may remember that a chunk's stored bytes were verified and skip the hash while
+//   they provably have not changed since (LocalStore: same file identity, see local_store.h).
 // - getRange() returns bytes [offset, offset+length) clipped to the chunk's end. It verifies
 //   the hash only when it reads the whole chunk (a 4 KiB read must not cost a 4 MiB read).
 // - Missing chunks are kNotFound.
@@ -54,15 +62,39 @@ struct ChunkInfo {
   int64_t mtime_unix = 0;  // when the chunk was written (the collector's orphan sweep uses it)
 };
 
+// What a caller can vouch for to make a put cheaper. The defaults are the plain put().
+struct ChunkPutOptions {
+  // The caller itself computed `id` as the SHA-256 of exactly these bytes, in this process
+  // (e.g. the object service hashing a request body), so the store does not hash them a
+  // second time. NEVER set it for an id that came from outside the process (a client's
+  // claimed id): that one must be verified. Reads still verify, so a caller bug surfaces as
+  // kCorruption on read, never as wrong bytes served.
+  bool id_verified = false;
+  // The chunk need not survive a machine crash until the caller's next sync(): put() returns
+  // once it survives kill -9, and a backend may then share one barrier among many puts.
+  // The caller MUST call sync() after the put returned and before it acknowledges, or
+  // durably commits, anything that relies on the chunk.
+  bool defer_durability = false;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
 
-  virtual Status put(std::string_view ns, const ChunkId& id, std::string_view data) = 0;
+  Status put(std::string_view ns, const ChunkId& id, std::string_view data) {
+    return put(ns, id, data, ChunkPutOptions{});
+  }
+  virtual Status put(std::string_view ns, const ChunkId& id, std::string_view data,
+                     const ChunkPutOptions& options) = 0;
   // Stores several chunks behind one durability barrier, which is far cheaper than a put()
   // each when chunks are small (a file system syncs once instead of once per chunk). Every id
-  // is verified first: one mismatch stores nothing. Same promises as put() for each chunk.
-  virtual Status putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks);
+  // is verified first (unless options.id_verified): one mismatch stores nothing. Same
+  // promises as put() for each chunk.
+  Status putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks) {
+    return putBatch(ns, chunks, ChunkPutOptions{});
+  }
+  virtual Status putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks,
+                          const ChunkPutOptions& options);
   virtual Result<std::string> get(std::string_view ns, const ChunkId& id) = 0;
   virtual Result<std::string> getRange(std::string_view ns, const ChunkId& id, uint64_t offset,
                                        uint64_t length) = 0;
@@ -73,8 +105,16 @@ class Store {
   // Calls `visit` for every chunk of `ns` (any order) until it returns false.
   virtual Status list(std::string_view ns, const std::function<bool(const ChunkInfo&)>& visit) = 0;
   // Durability barrier: when it returns OK, every put()/putBatch() that returned before the
-  // call survives a machine crash. Cheap when there is nothing to sync.
+  // call survives a machine crash (deferred ones included), and so does every chunk that a
+  // stat()/get() before the call reported present. Cheap when there is nothing to sync;
+  // concurrent calls share one round where the backend can (LocalStore).
   virtual Status sync() = 0;
+  // sync() for a caller that is about to commit with db::Durability::kSync on the engine of
+  // the EngineStore involved (the object and file-system services): what that commit makes
+  // durable anyway (EngineStore chunks, the same log) is skipped, so the commit's one log
+  // sync is not preceded by a second one. When the commit returns, every put that returned
+  // before this call survives a machine crash. Default: sync().
+  virtual Status syncForEngineCommit() { return sync(); }
 };
 
 // Shared argument checks of the backends.
@@ -82,7 +122,8 @@ class Store {
 // be a key component without escaping).
 Status checkNamespace(std::string_view ns);
 // checkNamespace, then kTooLarge over kMaxChunkSize, then kInvalidArgument when `id` is not
-// the SHA-256 of `data`.
-Status checkChunk(std::string_view ns, const ChunkId& id, std::string_view data);
+// the SHA-256 of `data` (that last check skipped when options.id_verified).
+Status checkChunk(std::string_view ns, const ChunkId& id, std::string_view data,
+                  const ChunkPutOptions& options = {});
 
 }  // namespace strata::blob

@@ -10,24 +10,38 @@ class TieredStore final : public Store {
   TieredStore(std::unique_ptr<Store> small, std::unique_ptr<Store> large, uint64_t small_chunk_max)
       : small_(std::move(small)), large_(std::move(large)), small_max_(small_chunk_max) {}
 
-  Status put(std::string_view ns, const ChunkId& id, std::string_view data) override {
+  Status put(std::string_view ns, const ChunkId& id, std::string_view data,
+             const ChunkPutOptions& options) override {
     // The tier verifies the bytes; hashing here too would double the cost of every put.
     Store& home = tierFor(data.size());
     ASSIGN_OR_RETURN(bool elsewhere, presentIn(other(home), ns, id, data.size()));
-    if (elsewhere) return checkChunk(ns, id, data);  // still refuse a wrong id
-    return home.put(ns, id, data);
+    if (elsewhere) {
+      RETURN_IF_ERROR(checkChunk(ns, id, data, options));  // still refuse a wrong id
+      // The other tier may hold it from a deferred put not yet synced.
+      return options.defer_durability ? Status::OK() : other(home).sync();
+    }
+    return home.put(ns, id, data, options);
   }
 
-  Status putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks) override {
+  Status putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks,
+                  const ChunkPutOptions& options) override {
     std::vector<ChunkWrite> small, large;
     for (const auto& c : chunks) (isSmall(c.data.size()) ? small : large).push_back(c);
+    ChunkPutOptions checked = options;
     if (!small.empty() && !large.empty()) {
-      for (const auto& c : chunks) RETURN_IF_ERROR(checkChunk(ns, c.id, c.data));
+      for (const auto& c : chunks) RETURN_IF_ERROR(checkChunk(ns, c.id, c.data, options));
+      checked.id_verified = true;
     }
-    RETURN_IF_ERROR(dropPresentIn(*large_, ns, small));
-    RETURN_IF_ERROR(dropPresentIn(*small_, ns, large));
-    if (!small.empty()) RETURN_IF_ERROR(small_->putBatch(ns, small));
-    if (!large.empty()) RETURN_IF_ERROR(large_->putBatch(ns, large));
+    const size_t small_before = small.size(), large_before = large.size();
+    RETURN_IF_ERROR(dropPresentIn(*large_, ns, small, checked));
+    RETURN_IF_ERROR(dropPresentIn(*small_, ns, large, checked));
+    if (!small.empty()) RETURN_IF_ERROR(small_->putBatch(ns, small, checked));
+    if (!large.empty()) RETURN_IF_ERROR(large_->putBatch(ns, large, checked));
+    if (!options.defer_durability) {
+      // Chunks found in the other tier may be there from a deferred put not yet synced.
+      if (small.size() != small_before) RETURN_IF_ERROR(large_->sync());
+      if (large.size() != large_before) RETURN_IF_ERROR(small_->sync());
+    }
     return Status::OK();
   }
 
@@ -67,6 +81,11 @@ class TieredStore final : public Store {
     return large_->sync();
   }
 
+  Status syncForEngineCommit() override {
+    RETURN_IF_ERROR(small_->syncForEngineCommit());
+    return large_->syncForEngineCommit();
+  }
+
  private:
   bool isSmall(uint64_t size) const { return small_max_ > 0 && size <= small_max_; }
   Store& tierFor(uint64_t size) { return isSmall(size) ? *small_ : *large_; }
@@ -83,7 +102,8 @@ class TieredStore final : public Store {
 
   // Removes from `chunks` those `tier` already holds. Runs before anything is written, so
   // an error leaves the batch unstored.
-  static Status dropPresentIn(Store& tier, std::string_view ns, std::vector<ChunkWrite>& chunks) {
+  static Status dropPresentIn(Store& tier, std::string_view ns, std::vector<ChunkWrite>& chunks,
+                              const ChunkPutOptions& options) {
     std::vector<ChunkWrite> keep;
     keep.reserve(chunks.size());
     for (const auto& c : chunks) {
@@ -91,7 +111,7 @@ class TieredStore final : public Store {
       if (!present) {
         keep.push_back(c);
       } else {
-        RETURN_IF_ERROR(checkChunk(ns, c.id, c.data));  // a wrong id is refused all the same
+        RETURN_IF_ERROR(checkChunk(ns, c.id, c.data, options));  // a wrong id is refused all the same
       }
     }
     chunks.swap(keep);

@@ -14,6 +14,8 @@
 // - putBatch() splits the batch by tier. A batch that spans both tiers is verified as a whole
 //   first, so one bad id still stores nothing; a one-tier batch is verified by that tier.
 // - Durability is that of the tier a chunk went to (blob/store.h); sync() syncs both tiers.
+//   ChunkPutOptions pass through to the tier; a non-deferred put that finds the chunk in the
+//   other tier syncs that tier (the chunk may be a deferred put of someone else).
 //
 // Thread-safe when both tiers are. Owns both tiers.
 #pragma once

@@ -79,6 +79,16 @@ class ChunkManager {
                                            const std::vector<Digest>& ids,
                                            db::Durability durability) = 0;
   virtual Status putChunk(std::string_view ws, const Digest& id, std::string_view data) = 0;
+  // putChunk with blob::ChunkPutOptions (blob/store.h): `id_verified` when the caller hashed
+  // the bytes itself in this process (never for a client's claimed id); `defer_durability`
+  // to share one durability barrier among many chunks, in which case the caller MUST call
+  // syncChunksForCommit() after the puts and before its kSync commit that references them.
+  virtual Status putChunk(std::string_view ws, const Digest& id, std::string_view data,
+                          const blob::ChunkPutOptions& options) = 0;
+  // The chunk store's barrier before a kSync commit of this ChunkManager's engine
+  // (blob::Store::syncForEngineCommit): with that commit, every chunk put before this call
+  // survives a machine crash. Concurrent callers share one round of directory fsyncs.
+  virtual Status syncChunksForCommit() = 0;
   // Many chunks in one blob::Store::putBatch (one durability barrier for chunk files, one
   // engine batch for small chunks, blob/tiered_store.h); same protocol as
   // putChunk for each. All ids are verified before anything is stored.

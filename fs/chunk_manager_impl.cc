@@ -126,7 +126,8 @@ Result<UploadTicket> ChunkManagerImpl::beginUpload(std::string_view ws, std::str
   return ticket;
 }
 
-Status ChunkManagerImpl::putChunk(std::string_view ws, const Digest& id, std::string_view data) {
+Status ChunkManagerImpl::putChunk(std::string_view ws, const Digest& id, std::string_view data,
+                                  const blob::ChunkPutOptions& options) {
   RETURN_IF_ERROR(validateSpaceName("workspace", ws));
   if (data.size() > blob::kMaxChunkSize) {
     return Status(Code::kTooLarge, "chunk of " + std::to_string(data.size()) + " bytes is over 4 MiB");
@@ -144,7 +145,7 @@ Status ChunkManagerImpl::putChunk(std::string_view ws, const Digest& id, std::st
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    RETURN_IF_ERROR(store_.put(ws, id, data));
+    RETURN_IF_ERROR(store_.put(ws, id, data, options));
     ASSIGN_OR_RETURN(bool deleting, markedDeleting(engine_, keys, id));
     if (!deleting) return Status::OK();
   }

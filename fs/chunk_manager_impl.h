@@ -36,7 +36,12 @@ class ChunkManagerImpl final : public ChunkManager {
   Result<UploadTicket> beginUpload(std::string_view ws, std::string_view upload_id,
                                    const std::vector<Digest>& ids,
                                    db::Durability durability) override;
-  Status putChunk(std::string_view ws, const Digest& id, std::string_view data) override;
+  Status putChunk(std::string_view ws, const Digest& id, std::string_view data) override {
+    return putChunk(ws, id, data, blob::ChunkPutOptions{});
+  }
+  Status putChunk(std::string_view ws, const Digest& id, std::string_view data,
+                  const blob::ChunkPutOptions& options) override;
+  Status syncChunksForCommit() override { return store_.syncForEngineCommit(); }
   Status putChunks(std::string_view ws, const std::vector<blob::ChunkWrite>& chunks) override;
   Status endUpload(std::string_view ws, std::string_view upload_id) override;
   Result<std::string> read(std::string_view ws, const Digest& id, uint64_t offset,

@@ -130,7 +130,12 @@ Result<WrittenBody> ChunkWriter::write(const ByteSource& body, const PutOptions&
         ASSIGN_OR_RETURN(fs::UploadTicket ticket,
                          chunks_.beginUpload(ws_, upload_id, {id}, db::Durability::kBuffered));
         pin_lock.unlock();
-        if (!ticket.missing.empty()) RETURN_IF_ERROR(chunks_.putChunk(ws_, id, data));
+        // We hashed these very bytes just now: the store need not hash them again. Its
+        // durability barrier is one for the whole put, at the end of write().
+        if (!ticket.missing.empty()) {
+          RETURN_IF_ERROR(chunks_.putChunk(ws_, id, data,
+                                           {.id_verified = true, .defer_durability = true}));
+        }
         return id;
       });
       p.buf = std::move(buf);
@@ -140,6 +145,9 @@ Result<WrittenBody> ChunkWriter::write(const ByteSource& body, const PutOptions&
     if (ended) break;
   }
   while (!flight.pieces.empty()) RETURN_IF_ERROR(settle().status());
+  // The chunks were put with deferred durability: one shared barrier (directory fsyncs that
+  // concurrent puts share) before the caller's synced commit references them.
+  if (!out.chunks.empty()) RETURN_IF_ERROR(chunks_.syncChunksForCommit());
 
   if (options.expected_size && *options.expected_size != out.size) {
     return s3Error(Code::kInvalidArgument, "IncompleteBody", "body has ", std::to_string(out.size),

@@ -52,6 +52,9 @@ class ChunkWriter {
 
   // Reads `body` to its end and stores it; checks max_size, expected_size and content_md5 of
   // `options` (before_commit is the caller's to run). Every task has finished when it returns.
+  // The chunks are stored with deferred durability and one barrier at the end
+  // (fs::ChunkManager::syncChunksForCommit): on OK, the caller's kSync commit on the same
+  // engine makes them and its references durable together.
   Result<WrittenBody> write(const ByteSource& body, const PutOptions& options);
   // The ChunkManager upload that pins the chunks ("" before write() stored any).
   const std::string& uploadId() const { return upload_id_; }
