@@ -305,6 +305,15 @@ rocksdb::Options makeOptions(const RocksDbOptions& opts) {
   o.enable_blob_garbage_collection = true;
   o.blob_garbage_collection_age_cutoff = 0.25;
 
+  // A Bloom filter over the whole key in every memtable. Most point reads of an upload miss
+  // (is this chunk, dentry, reference count or collector entry there yet?) and would otherwise
+  // walk the skip list of the active and every immutable memtable; with chunk bytes of the
+  // small-chunk tier beside each key, every step of that walk is a cache miss. Measured on
+  // 20,000 x 16 KiB files: server CPU of the upload 4.85 -> 3.95 s. Costs 10% of
+  // write_buffer_size per memtable (1.6 MiB).
+  o.memtable_prefix_bloom_size_ratio = 0.1;
+  o.memtable_whole_key_filtering = true;
+
   rocksdb::BlockBasedTableOptions t;
   // 16 shards (4 MiB each at the default size) rather than RocksDB's 64: a block larger than
   // its shard is never kept, and index blocks of big table files passed 1 MiB (then every
