@@ -184,8 +184,21 @@ Status makeRoute(fs::FileSystemService& service, Call& call, MakeKind kind) {
       // "created": whether this call made the file (O_CREAT without O_EXCL may open an
       // existing one). The mount skips the O_TRUNC of a file it just created (nothing to
       // cut, no commit at close) but not of an existing one (the truncate sets its mtime).
-      created = o.exclusive || fsys->lookup(parent, name).status().code() == Code::kNotFound;
-      ASSIGN_OR_RETURN(attr, fsys->create(parent, name, o));
+      // Try the exclusive create first: the common case (a new name) is one transaction,
+      // and "created" is exact -- a separate lookup before the create could say "absent"
+      // for a name another client creates in between, and the mount would then skip the
+      // O_TRUNC of that client's file. Only when the name exists does the non-exclusive
+      // create open it (or, if it was removed meanwhile, make it: "created" false then only
+      // costs the mount a needless truncate of an empty file).
+      const bool exclusive = o.exclusive;
+      o.exclusive = true;
+      auto made = fsys->create(parent, name, o);
+      if (!exclusive && !made.ok() && made.status().code() == Code::kAlreadyExists) {
+        created = false;
+        o.exclusive = false;
+        made = fsys->create(parent, name, o);
+      }
+      ASSIGN_OR_RETURN(attr, std::move(made));
       break;
     }
     case MakeKind::kSymlink: {

@@ -268,3 +268,32 @@ def test_fcntl_locks_local(mnt):
     fd = os.open(p, os.O_RDWR)
     fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.close(fd)
+
+
+def test_create_route_reports_created_exactly(cluster):  # noqa: F811
+    """POST …/create: "created" is true only when that call made the file. The mount skips the
+    O_TRUNC of a file it just created, so a create that opened a file another client made at
+    the same moment must say false (docs/api-mount.md)."""
+    mnt = cluster.mount("m1").mountpoint
+    (mnt / "d").mkdir()
+    (mnt / "d" / "old").write_bytes(b"contents")
+    srv = cluster.server
+    d_ino = os.stat(mnt / "d").st_ino
+    base = f"/api/v1/fs/default/inodes/{d_ino}"
+    r = srv.post(base + "/create", json={"name": "new", "exclusive": False})
+    assert r.status_code == 201, r.text
+    assert r.json()["created"] is True and r.json()["size"] == 0
+    assert r.json()["parent"]["ino"] == d_ino
+    again = srv.post(base + "/create", json={"name": "new", "exclusive": False})
+    assert again.status_code == 201, again.text
+    assert again.json()["created"] is False and again.json()["ino"] == r.json()["ino"]
+    old = srv.post(base + "/create", json={"name": "old", "exclusive": False})
+    assert old.status_code == 201 and old.json()["created"] is False and old.json()["size"] == 8
+    assert srv.post(base + "/create", json={"name": "old"}).status_code == 409  # exclusive by default
+    os.symlink("old", mnt / "d" / "link")
+    assert srv.post(base + "/create", json={"name": "link", "exclusive": False}).status_code == 409
+    assert srv.post(base + "/create", json={"name": "sub", "exclusive": False}).json()["created"] is True
+    (mnt / "d" / "dir").mkdir()
+    r = srv.post(base + "/create", json={"name": "dir", "exclusive": False})
+    assert r.status_code >= 400 and r.json()["error"]["code"] == "is_directory", r.text
+    assert (mnt / "d" / "old").read_bytes() == b"contents"
