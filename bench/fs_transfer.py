@@ -17,6 +17,9 @@ Also reports the server's peak RSS (VmHWM) while the big file streams in and out
 Environment: STRATA_BIN (default ./build/app/strata), BENCH_DIR (default a new dir under /tmp;
 needs about 6x BENCH_BIG_MB of free disk), BENCH_KEEP=1 keeps it, BENCH_VERIFY=0 skips the
 content checks, BENCH_ONLY=big|small runs one workload, BENCH_JSON=FILE also writes results.
+BENCH_DURABLE_PEERS=0 drops the reference row that times the big upload's peers with an fsync
+(rsync --fsync, cp + sync): Strata answers an upload only once it is on disk, the plain peers
+leave it in the page cache.
 Not run by the test command (scripts/test.sh).
 """
 
@@ -46,6 +49,7 @@ SMALL_COUNT = env_int("BENCH_SMALL_COUNT", 20000)
 SMALL_KB = env_int("BENCH_SMALL_KB", 16)
 VERIFY = os.environ.get("BENCH_VERIFY", "1") != "0"
 ONLY = os.environ.get("BENCH_ONLY", "")
+DURABLE_PEERS = os.environ.get("BENCH_DURABLE_PEERS", "1") != "0"
 
 
 def log(msg):
@@ -248,6 +252,15 @@ def bench_big(work, strata, rsyncd, results, rss):
     t_r = run(["rsync", "-a", big, f"{rsyncd.url}/big.bin"])
     t_c = run(["cp", "-a", big, cp_dir / "big.bin"])
     results.append(("big", f"upload {BIG_MB} MiB", t_s, t_r, t_c, BIG_MB))
+    if DURABLE_PEERS:
+        # The same upload with the peers made to keep Strata's promise (the file on disk, not
+        # only in the page cache, when the command returns): rsync --fsync on the daemon's
+        # side, cp followed by an fsync of the copy. A reference row; the goal is the row above.
+        (rsyncd.module_dir / "big.bin").unlink()
+        (cp_dir / "big.bin").unlink()
+        t_r = run(["rsync", "-a", "--fsync", big, f"{rsyncd.url}/big.bin"])
+        t_c = run(["sh", "-c", 'cp -a "$1" "$2" && sync "$2"', "cp", big, cp_dir / "big.bin"])
+        results.append(("big", "  same, peers fsync", t_s, t_r, t_c, BIG_MB))
 
     log("big: download")
     if hwm_reset:

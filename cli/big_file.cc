@@ -84,15 +84,12 @@ Result<std::vector<fs::ChunkRef>> uploadBigFile(const client::Client& client, co
     }
     return true;
   };
-  for (uint64_t first = 0; first < n && failed.ok(); first += kWindowChunks) {
-    const uint64_t last = std::min(n, first + kWindowChunks);
+  // Starts reading + hashing chunks [first, last) on the pool; null when the pool failed
+  // while waiting for buffer slots (tasks already submitted still run; pool.wait() covers them).
+  auto hashWindow = [&](uint64_t first, uint64_t last) -> std::shared_ptr<Latch> {
     auto latch = std::make_shared<Latch>(last - first);
-    bool stopped = false;
     for (uint64_t i = first; i < last; ++i) {
-      if (!acquireSlot()) {
-        stopped = true;
-        break;
-      }
+      if (!acquireSlot()) return nullptr;
       pool.submit([&, i, latch]() -> Status {
         const uint32_t len = client::chunkLength(file.size, i);
         Status st = client::readExact(fd.get(), i * fs::kChunkSize, len, buffers[i], file.local_path);
@@ -101,7 +98,20 @@ Result<std::vector<fs::ChunkRef>> uploadBigFile(const client::Client& client, co
         return st;
       });
     }
-    if (stopped || !latch->wait(pool)) break;
+    return latch;
+  };
+  // Window k+1 is read and hashed while window k's begin request is on the wire (it commits a
+  // synced pin on the server, so its round trip includes a log fsync): two windows hold at most
+  // 2 * kWindowChunks <= kMaxBufferedChunks buffers, and sends of earlier windows free the rest,
+  // so acquiring slots for the next window cannot wait on this thread.
+  static_assert(2 * kWindowChunks <= kMaxBufferedChunks);
+  std::shared_ptr<Latch> latch = n > 0 ? hashWindow(0, std::min(n, kWindowChunks)) : nullptr;
+  for (uint64_t first = 0; first < n && failed.ok(); first += kWindowChunks) {
+    const uint64_t last = std::min(n, first + kWindowChunks);
+    if (!latch || !latch->wait(pool)) break;
+    latch = nullptr;
+    const bool more = last < n;
+    std::shared_ptr<Latch> next = more ? hashWindow(last, std::min(n, last + kWindowChunks)) : nullptr;
 
     std::vector<Digest> ids;
     for (uint64_t i = first; i < last; ++i) {
@@ -134,6 +144,8 @@ Result<std::vector<fs::ChunkRef>> uploadBigFile(const client::Client& client, co
         return st;
       });
     }
+    if (more && !next) break;  // the pool failed while the next window waited for buffers
+    latch = std::move(next);
   }
   const Status sent = pool.wait();
   RETURN_IF_ERROR(failed);

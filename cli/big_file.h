@@ -1,7 +1,8 @@
 // Uploads one large file as a pipeline over the worker pool: chunks are read and hashed a
 // window at a time, the server is asked which of the window's ids it lacks (POST /uploads,
 // which also pins them), and those are sent (PUT /chunks/<id>) from the very buffer they were
-// hashed from -- while the next window is being read and hashed. So a first upload reads the
+// hashed from -- while the next window is being read and hashed (also during the begin
+// request, whose answer waits for a synced pin on the server). So a first upload reads the
 // file once and keeps the disk, the hashing and the network busy at the same time, and a
 // re-upload sends only the chunks whose ids the server lacks (changed ones, or ones an
 // interrupted run did not get to send: the rerun resumes).

@@ -182,6 +182,30 @@ Status commitOne(fs::FileSystem& fsys, fs::ChunkManager& chunks, std::string_vie
   }
 }
 
+// A "data": false file names a chunk stored earlier -- possibly by another client's chunk PUT
+// whose directory entry is not machine-crash durable yet (deferred, upload_routes.cc). Its
+// metadata must never reach the disk ahead of that chunk, and the commits below are buffered
+// (the kernel may write them back at any moment). So: look at each such chunk now, then run
+// the store barrier, which covers every chunk seen present before it (blob::Store::sync). A
+// chunk not present now is reported missing (the client sends the bytes), even if it appears
+// a moment later: that one the barrier would not cover.
+Status settleReferencedChunks(fs::ChunkManager& chunks, std::string_view ws, std::vector<WriteFile>& files) {
+  bool referenced = false;
+  for (auto& f : files) {
+    if (!f.status.ok() || f.inline_data || f.size == 0) continue;
+    auto present = chunks.read(ws, f.id, 0, 0);  // an existence check, no I/O of the bytes
+    if (present.ok()) {
+      referenced = true;
+    } else if (present.status().code() == Code::kNotFound) {
+      f.missing = true;
+      f.status = notFound("chunk ", f.id.hex(), " of ", f.path, " is not stored: send the file's bytes");
+    } else {
+      f.status = present.status();
+    }
+  }
+  return referenced ? chunks.syncChunksForCommit() : Status::OK();
+}
+
 json resultJson(const WriteFile& f) {
   if (!f.status.ok()) {
     json j = {{"path", f.path},
@@ -210,6 +234,7 @@ Status filesWriteRoute(fs::FileSystemService& service, MemoryBudget& budget, Cal
     }
   }
   RETURN_IF_ERROR(storeChunks(service.chunks(), call.workspace(), files));
+  RETURN_IF_ERROR(settleReferencedChunks(service.chunks(), call.workspace(), files));
 
   // Groups of files share one transaction; a group that fails (one bad file, or a chunk the
   // collector took) is committed again file by file, so each file gets its own result.

@@ -68,7 +68,17 @@ Status putChunkRoute(fs::FileSystemService& service, MemoryBudget& budget, Call&
   if (body.size() > blob::kMaxChunkSize) return Status(Code::kTooLarge, "a chunk is at most 4 MiB");
   // Not hashed here: blob::Store::put verifies the id against the bytes before storing anything
   // (kInvalidArgument, 400), and hashing twice was a tenth of the server's upload CPU.
-  RETURN_IF_ERROR(service.chunks().putChunk(call.workspace(), id, body));
+  //
+  // Deferred durability: the 201 means the chunk survives kill -9 (its bytes were fdatasynced
+  // before its name appeared), not yet a machine crash -- its directory entry waits for the
+  // store's next shared sync round instead of costing one directory fsync per chunk. That is
+  // enough because a chunk alone is invisible: nothing but a commit makes it part of a file,
+  // and commitRoute runs the store barrier before its metadata commit. If the machine crashes
+  // first, the chunk may be gone; the pin and the upload survive (beginUpload commits them
+  // with kSync), so the resuming client asks again, is told the chunk is missing, and resends
+  // it. The collector is unaffected: the pin taken by beginUpload still protects the chunk.
+  RETURN_IF_ERROR(service.chunks().putChunk(call.workspace(), id, body,
+                                            blob::ChunkPutOptions{.defer_durability = true}));
   countStored(1, body.size());
   return replyJson(call, 201, {{"id", id.hex()}, {"size", body.size()}});
 }
@@ -197,6 +207,14 @@ Status commitRoute(fs::FileSystemService& service, Call& call) {
       }
     }
   }
+  // The chunk barrier, BEFORE any metadata is written: chunk PUTs were stored with deferred
+  // durability, and a file's record must never reach the disk ahead of the chunks it names
+  // (the buffered commits below can be written back by the kernel at any moment). This covers
+  // every chunk the checks above found present, whoever stored it (blob::Store::sync).
+  // syncForEngineCommit skips what lives in the metadata engine's own log (tiered small
+  // chunks): that log is ordered, so the sync below makes those durable no later than the
+  // commits that reference them.
+  RETURN_IF_ERROR(service.chunks().syncChunksForCommit());
   // Group commit: each file is its own transaction (each one atomic), written to the
   // metadata log without a sync; one sync then makes them all durable before any is
   // acknowledged -- one fsync per request instead of one per file.
