@@ -416,6 +416,12 @@ Status commitRoute(fs::FileSystemService& service, Call& call) {
   auto store_and_commit = [&]() -> Result<fs::Attr> {
     // Verifies every id against its bytes before storing any (kInvalidArgument).
     if (!inline_chunks.empty()) RETURN_IF_ERROR(service.chunks().putChunks(call.workspace(), inline_chunks));
+    // The chunk barrier BEFORE the metadata is written: chunk PUTs (the mount's bigger chunks)
+    // are stored with deferred durability (server/http/upload_routes.cc), and this buffered
+    // commit may reach the disk at any moment (the engine's background log sync), so a file's
+    // record must never become durable ahead of the directory entries of the chunks it names.
+    // Cheap when nothing is pending; inline chunks live in the engine's own ordered log.
+    RETURN_IF_ERROR(service.chunks().syncChunksForCommit());
     return fsys->commitChunks(ino, content);
   };
   Result<fs::Attr> attr = store_and_commit();
