@@ -310,16 +310,7 @@ Result<ChunkList> MetaClient::chunks(fs::InodeId ino, uint64_t first, uint64_t c
   ASSIGN_OR_RETURN(out.attr, attrFrom(*a));
   auto c = j.find("chunks");
   if (c == j.end() || !c->is_array()) return badResponse("chunk list without chunks");
-  out.refs.reserve(c->size());
-  for (const auto& e : *c) {
-    fs::ChunkRef r;
-    r.index = field<uint64_t>(e, "index", 0);
-    r.length = field<uint32_t>(e, "length", 0);
-    auto id = Digest::fromHex(field<std::string>(e, "id", ""));
-    if (!id.ok()) return badResponse("bad chunk id");
-    r.id = *id;
-    out.refs.push_back(r);
-  }
+  ASSIGN_OR_RETURN(out.refs, refsFrom(*c));
   return out;
 }
 

@@ -28,18 +28,7 @@ def test_close_to_open(cluster):  # noqa: F811
 def _counter_worker(path, n, q):
     try:
         for _ in range(n):
-            with open(path, "r+") as f:
-                while True:
-                    try:
-                        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        time.sleep(0.001)
-                value = int(f.read() or "0")
-                f.seek(0)
-                f.write(str(value + 1))
-                f.truncate()
-                fcntl.flock(f, fcntl.LOCK_UN)
+            _increment_locked(path)
         q.put(None)
     except Exception as e:  # reported to the test
         q.put(repr(e))
