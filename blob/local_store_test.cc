@@ -30,13 +30,7 @@ struct LocalStoreFactory {
   TempDir dir{"strata-blob"};
   Result<std::unique_ptr<Store>> open() { return openLocalStore(dir.path()); }
   void corrupt(std::string_view ns, const ChunkId& id) {
-    std::fstream f(chunkFile(dir.path(), ns, id), std::ios::in | std::ios::out | std::ios::binary);
-    ASSERT_TRUE(f.is_open());
-    f.seekg(7);
-    char c = 0;
-    f.get(c);
-    f.seekp(7);
-    f.put(static_cast<char>(c ^ 0x01));
+    flipFileByte(chunkFile(dir.path(), ns, id), 7);
   }
 };
 

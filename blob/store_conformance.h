@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -32,6 +33,17 @@
 #include "common/clock.h"
 
 namespace strata::blob {
+
+// Flips the byte at `offset` of a stored chunk file: the corrupt() of file-backed factories.
+inline void flipFileByte(const std::string& path, std::streamoff offset) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f.is_open()) << path;
+  f.seekg(offset);
+  char c = 0;
+  f.get(c);
+  f.seekp(offset);
+  f.put(static_cast<char>(c ^ 0x01));
+}
 
 template <class Factory>
 class StoreConformance : public ::testing::Test {

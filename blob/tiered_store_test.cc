@@ -59,13 +59,7 @@ struct TieredFactory {
       ASSERT_TRUE(engine->write(b).ok());
       return;
     }
-    std::fstream f(chunkFile(dir.path() + "/chunks", ns, id), std::ios::in | std::ios::out | std::ios::binary);
-    ASSERT_TRUE(f.is_open());
-    f.seekg(7);
-    char c = 0;
-    f.get(c);
-    f.seekp(7);
-    f.put(static_cast<char>(c ^ 0x01));
+    flipFileByte(chunkFile(dir.path() + "/chunks", ns, id), 7);
   }
 };
 

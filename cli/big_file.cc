@@ -15,6 +15,7 @@
 
 #include "client/chunking.h"
 #include "common/sha256.h"
+#include "common/unique_fd.h"
 
 namespace strata::cli {
 namespace {
@@ -46,20 +47,6 @@ class Latch {
   size_t count_;  // guarded by mu_
 };
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 void release(std::string& buffer) { std::string().swap(buffer); }
 
 }  // namespace
@@ -67,7 +54,7 @@ void release(std::string& buffer) { std::string().swap(buffer); }
 Result<std::vector<fs::ChunkRef>> uploadBigFile(const client::Client& client, const std::string& fs,
                                                 TaskPool& pool, std::string& upload_id, const BigUpload& file,
                                                 Progress& progress) {
-  Fd fd(::open(file.local_path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(file.local_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return ioError("cannot open ", file.local_path, ": ", std::strerror(errno));
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   const uint64_t n = client::chunkCount(file.size);

@@ -20,6 +20,7 @@
 #include "cli/upload_plan.h"
 #include "client/chunking.h"
 #include "common/sha256.h"
+#include "common/unique_fd.h"
 
 namespace strata::cli {
 namespace {
@@ -33,20 +34,6 @@ constexpr size_t kBatchBodyBytes = 2u << 20;     // target size of one batch req
 constexpr size_t kMaxChunksPerBody = 256;
 constexpr uint64_t kHashSegmentChunks = 16;      // a large file is hashed as 64 MiB segments in parallel
 constexpr uint64_t kKeptBytesPerBatch = 64u << 20;  // small files' bytes kept from hashing to sending
-
-class FileHandle {
- public:
-  explicit FileHandle(int fd) : fd_(fd) {}
-  ~FileHandle() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileHandle(const FileHandle&) = delete;
-  FileHandle& operator=(const FileHandle&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Result<int> openForRead(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -267,7 +254,7 @@ Status Uploader::hashBatch(std::vector<Pending>& batch) {
       const uint64_t last = std::min(n, first + kHashSegmentChunks);
       pool_.submit([&p, first, last]() -> Status {
         ASSIGN_OR_RETURN(int raw_fd, openForRead(p.local_path));
-        FileHandle fd(raw_fd);
+        UniqueFd fd(raw_fd);
         thread_local std::string buffer;
         std::string& into = p.keep ? p.data : buffer;  // keep implies a single chunk
         for (uint64_t i = first; i < last; ++i) {
@@ -315,7 +302,7 @@ Status Uploader::sendMissing(std::vector<Pending>& batch, const std::unordered_s
       return Status::OK();
     }
     ASSIGN_OR_RETURN(int raw_fd, openForRead(s.file->local_path));
-    FileHandle fd(raw_fd);
+    UniqueFd fd(raw_fd);
     RETURN_IF_ERROR(client::readExact(fd.get(), s.ref.index * fs::kChunkSize, s.ref.length, buffer,
                                       s.file->local_path));
     if (Sha256::of(buffer) != s.ref.id) {
@@ -330,7 +317,7 @@ Status Uploader::sendMissing(std::vector<Pending>& batch, const std::unordered_s
       // mismatch (400), which can only mean the file changed since it was hashed.
       thread_local std::string buffer;
       ASSIGN_OR_RETURN(int raw_fd, openForRead(s.file->local_path));
-      FileHandle fd(raw_fd);
+      UniqueFd fd(raw_fd);
       RETURN_IF_ERROR(client::readExact(fd.get(), s.ref.index * fs::kChunkSize, s.ref.length, buffer,
                                         s.file->local_path));
       Status put = client_.putChunk(options_.fs, upload_id_, s.ref.id, buffer);
