@@ -81,6 +81,32 @@ TEST(ReadCache, StaysWithinItsCapacity) {
   EXPECT_EQ(cache.lookup("key19999", record, t), ReadCache::Hit::kPresent);
 }
 
+TEST(ReadCache, ErasedKeysGoAndEveryOtherKeyStaysReachable) {
+  ReadCache cache(64 << 20);  // large enough that nothing is evicted
+  std::string record;
+  ReadCache::Ticket t;
+  for (int i = 0; i < 5000; ++i) {
+    std::string key = "key" + std::to_string(i);
+    ASSERT_EQ(cache.lookup(key, record, t), ReadCache::Hit::kMiss);
+    cache.fill(key, i % 7 == 0 ? std::nullopt : std::optional<std::string>("v" + std::to_string(i)), t);
+  }
+  {
+    auto scope = cache.writeAll();
+    for (int i = 0; i < 5000; i += 3) cache.erase("key" + std::to_string(i));
+  }
+  for (int i = 0; i < 5000; ++i) {
+    const auto hit = cache.lookup("key" + std::to_string(i), record, t);
+    if (i % 3 == 0) {
+      EXPECT_EQ(hit, ReadCache::Hit::kMiss) << i;
+    } else if (i % 7 == 0) {
+      EXPECT_EQ(hit, ReadCache::Hit::kAbsent) << i;
+    } else {
+      ASSERT_EQ(hit, ReadCache::Hit::kPresent) << i;
+      EXPECT_EQ(record, "v" + std::to_string(i));
+    }
+  }
+}
+
 TEST(ReadCache, GroupedGetsSeeEveryWritePath) {
   TempDir dir;
   auto engine = db::openRocksDbEngine(dir.sub("meta"), {.sync = false});
