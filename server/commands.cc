@@ -169,6 +169,10 @@ void registerCommands(CLI::App& app) {
                      "Also serve object storage over the S3 protocol on HOST:PORT");
   server->add_option("--resp-listen", run->options.resp_listen,
                      "Also serve the key-value store over the Redis protocol on HOST:PORT");
+  server->add_option("--resp-io-threads", run->options.resp_io_threads,
+                     "I/O threads of the Redis-protocol listener (0: half the CPU cores, 1 to 8)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{64}));
   server->add_option("--kv-max-namespaces", run->options.kv_max_namespaces,
                      "Soft limit of key-value namespaces per workspace")
       ->capture_default_str();

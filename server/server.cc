@@ -141,7 +141,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   http::addObjectRoutes(*impl->router, *impl->storage.objects, *impl->s3_credentials, [i = impl.get()] { return http::S3Endpoint{i->options.s3_listen, i->s3 ? i->s3->port() : uint16_t{0}}; });
   if (!options.resp_listen.empty()) {
     impl->resp = std::make_unique<resp::RespServer>(resp::RespDeps{
-        *impl->kv, [tokens](std::string_view token) { return tokens->authenticate(token); }});
+        *impl->kv, [tokens](std::string_view token) { return tokens->authenticate(token); }},
+        options.resp_io_threads);
     RETURN_IF_ERROR(impl->resp->start(options.resp_listen));
   }
   // Expired keys read as absent at once; this deletes their records in the background.

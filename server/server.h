@@ -21,6 +21,7 @@ struct ServerOptions {
   uint64_t memory_budget_bytes = 128ull << 20;  // request buffers (server/http/memory_budget.h)
   int shutdown_grace_ms = 10000;                // in-flight requests get this long on stop()
   std::string resp_listen;                      // HOST:PORT of the Redis-protocol listener; "" = off
+  size_t resp_io_threads = 0;                   // its I/O threads; 0 = half the CPU cores (1 to 8)
   std::string s3_listen;                        // HOST:PORT of the S3 endpoint; "" = off
   size_t kv_max_namespaces = 1000;              // soft limit per workspace
   // Durability of KV and queue writes: false = buffered (kill -9 safe at once, machine-crash

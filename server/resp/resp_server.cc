@@ -41,7 +41,7 @@ Result<sockaddr_in> parseListen(const std::string& listen) {
 }  // namespace
 
 RespServer::RespServer(RespDeps deps, size_t io_threads) : deps_(std::move(deps)), io_threads_(io_threads) {
-  if (io_threads_ == 0) io_threads_ = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  if (io_threads_ == 0) io_threads_ = std::clamp<size_t>(std::thread::hardware_concurrency() / 2, 1, 8);
 }
 
 RespServer::~RespServer() { stop(); }

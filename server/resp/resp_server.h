@@ -25,7 +25,11 @@ class IoLoop;
 
 class RespServer {
  public:
-  // io_threads 0: one per CPU core (at most 8).
+  // io_threads 0: half the CPU cores, 1 to 8. A loop's work per request is mostly the
+  // kernel's socket work, which more loops do not shrink; each extra loop only adds wakeups
+  // (context switches) per request and competes with the clients and the engine's
+  // background threads for the cores. On 2 cores one loop costs 6.5 us of CPU per
+  // unpipelined GET, two loops 7.5-8.5 us, with pipelined throughput unchanged.
   explicit RespServer(RespDeps deps, size_t io_threads = 0);
   ~RespServer();
   RespServer(const RespServer&) = delete;
