@@ -17,6 +17,8 @@
 // the loop's own thread.
 #pragma once
 
+#include <sys/epoll.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -67,6 +69,8 @@ class IoLoop {
   };
 
   void run();
+  // The next events: polls a little before sleeping after a busy round (kSpinNanos).
+  int waitForEvents(epoll_event* events);
   void adoptIncoming();
   void readFrom(Connection& c);
   void process(Connection& c);
@@ -96,6 +100,8 @@ class IoLoop {
   std::vector<Queued> queued_;  // group operations, in queue order
   kv::WriteGroup group_;
   std::string read_buf_;
+  bool busy_ = false;   // the last wait returned events
+  int spin_skip_ = 0;   // sleeps left before polling again after a poll found nothing
 };
 
 }  // namespace strata::server::resp
