@@ -74,8 +74,8 @@ void registerMountCommands(CLI::App& app) {
       ->capture_default_str();
   mount->add_option("--negative-timeout", args->options.config.negative_timeout,
                     "Seconds a name may be answered 'absent' without asking the server, in a directory this "
-                    "mount made and is filling; a name another node adds there is seen after at most this "
-                    "long (0: always ask)")
+                    "mount made and creates files in; a name another node adds there is seen after at most "
+                    "this long (0: always ask)")
       ->capture_default_str();
   mount->add_flag("-f,--foreground", args->options.foreground, "Stay in the foreground");
   mount->add_option("--log-file", args->options.log_file, "Log file of a background mount");

@@ -114,13 +114,13 @@ void replyEntry(fuse_req_t req, const Result<fs::Attr>& attr) {
 // GETATTR of it (mount/fresh_attrs.h), or forgets older ones when the server sent none; and
 // extends what this mount knows of the directory's names (mount/known_dirs.h) when `added`
 // (this call made the name) and the answered version proves no other change came between.
-// `sent_ns`: monotonic time the request left.
-void noteParent(StrataFs& s, fs::InodeId parent, std::string_view name, const Made& made, bool added,
+// `file`: the name is a file this call created. `sent_ns`: monotonic time the request left.
+void noteParent(StrataFs& s, fs::InodeId parent, std::string_view name, const Made& made, bool added, bool file,
                 int64_t sent_ns) {
   if (made.parent && made.parent->ino == parent) {
     s.freshAttrs().put(*made.parent);
     if (added) {
-      s.knownDirs().added(parent, name, made.parent->version, sent_ns);
+      s.knownDirs().added(parent, name, made.parent->version, sent_ns, file);
       return;
     }
   } else {
@@ -129,7 +129,7 @@ void noteParent(StrataFs& s, fs::InodeId parent, std::string_view name, const Ma
   s.knownDirs().forget(parent);
 }
 
-void replyMade(fuse_req_t req, fs::InodeId parent, std::string_view name, const Result<Made>& made,
+void replyMade(fuse_req_t req, fs::InodeId parent, std::string_view name, const Result<Made>& made, bool file,
                int64_t sent_ns) {
   StrataFs& s = self(req);
   if (!made.ok()) {
@@ -137,7 +137,7 @@ void replyMade(fuse_req_t req, fs::InodeId parent, std::string_view name, const 
     s.knownDirs().forget(parent);
     return replyStatus(req, made.status());
   }
-  noteParent(s, parent, name, *made, true, sent_ns);
+  noteParent(s, parent, name, *made, true, file, sent_ns);
   if (made->attr.type == fs::FileType::kDirectory) {
     s.knownDirs().madeEmpty(made->attr.ino, made->attr.version, sent_ns);
   }
@@ -275,7 +275,7 @@ void opMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   const uint64_t sparent = s.toServer(parent);
   const int64_t sent = monotonicNanos();
   replyMade(req, sparent, nameOf(name), s.meta().mkdir(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req)),
-            sent);
+            false, sent);
 }
 
 void opMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
@@ -285,7 +285,7 @@ void opMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, d
   const uint64_t sparent = s.toServer(parent);
   const int64_t sent = monotonicNanos();
   replyMade(req, sparent, nameOf(name),
-            s.meta().create(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req), true), sent);
+            s.meta().create(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req), true), true, sent);
 }
 
 void opSymlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
@@ -294,7 +294,7 @@ void opSymlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char
   const uint64_t sparent = s.toServer(parent);
   const int64_t sent = monotonicNanos();
   replyMade(req, sparent, nameOf(name), s.meta().symlink(sparent, nameOf(name), target, callerUid(req), callerGid(req)),
-            sent);
+            false, sent);
 }
 
 void opReadlink(fuse_req_t req, fuse_ino_t ino) {
@@ -309,7 +309,8 @@ void opLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* n
   if (refuseReadOnly(req)) return;
   const uint64_t sparent = s.toServer(new_parent);
   const int64_t sent = monotonicNanos();
-  replyMade(req, sparent, nameOf(new_name), s.meta().link(s.toServer(ino), sparent, nameOf(new_name)), sent);
+  replyMade(req, sparent, nameOf(new_name), s.meta().link(s.toServer(ino), sparent, nameOf(new_name)), false,
+            sent);
 }
 
 void opUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -444,7 +445,7 @@ void opCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
     return replyStatus(req, made.status());
   }
   // created false: the name existed (another client made it), so what was known is wrong.
-  noteParent(s, sparent, nameOf(name), *made, made->created, sent);
+  noteParent(s, sparent, nameOf(name), *made, made->created, true, sent);
   const fs::Attr* attr = &made->attr;
   auto node = s.nodes().open(attr->ino);
   const bool fresh = attr->size == 0 && !node->localAttr();

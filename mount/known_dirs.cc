@@ -43,7 +43,8 @@ void KnownDirs::madeEmpty(fs::InodeId dir, uint64_t version, int64_t sent_mono_n
   k.filling = false;
 }
 
-void KnownDirs::added(fs::InodeId dir, std::string_view name, uint64_t version_after, int64_t sent_mono_ns) {
+void KnownDirs::added(fs::InodeId dir, std::string_view name, uint64_t version_after, int64_t sent_mono_ns,
+                      bool file) {
   std::lock_guard lock(mu_);
   auto it = dirs_.find(dir);
   if (it == dirs_.end()) return;
@@ -60,7 +61,7 @@ void KnownDirs::added(fs::InodeId dir, std::string_view name, uint64_t version_a
   Known& k = it->second;
   if (k.names.insert(nameHash(name)).second) ++total_names_;
   k.version = version_after;
-  k.filling = true;
+  k.filling = k.filling || file;
   k.confirmed_mono_ns = std::max(k.confirmed_mono_ns, sent_mono_ns);
 }
 

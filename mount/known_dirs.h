@@ -14,8 +14,10 @@
 // uncertain change, and every change this mount makes that is not tracked (unlink, rmdir,
 // rename, attribute changes) drops the directory's knowledge; the server answers again.
 //
-// Staleness: knowledge is used only in a directory this mount is filling (it has added a name
-// since making it: a mkdir alone is often followed by other nodes filling the directory), and
+// Staleness: knowledge is used only in a directory this mount is filling: it has created a
+// file in it since making it (a directory made alone, or made with subdirectories as by
+// `mkdir -p`, is often filled by other nodes next; a writer of many files is the case that
+// pays), and
 // for `ttl` (`strata mount --negative-timeout`, default 1 s like the entry timeout) after its
 // last confirmation, never longer. A name another client creates meanwhile may thus look
 // absent here for at most that long -- the same bound the kernel's positive entries already
@@ -51,7 +53,8 @@ class KnownDirs {
   // This mount made directory `dir`: empty at `version`. `sent_mono_ns`: when the request left.
   void madeEmpty(fs::InodeId dir, uint64_t version, int64_t sent_mono_ns);
   // This mount added `name` to `dir` in one change; the server read `version_after` just after.
-  void added(fs::InodeId dir, std::string_view name, uint64_t version_after, int64_t sent_mono_ns);
+  // `file`: the name is a file this mount created (which makes `dir` one it is filling).
+  void added(fs::InodeId dir, std::string_view name, uint64_t version_after, int64_t sent_mono_ns, bool file);
   // True only when `name` is certainly not in `dir` (as of at most `ttl` ago) and this mount
   // is filling `dir`.
   bool absent(fs::InodeId dir, std::string_view name);
@@ -63,7 +66,7 @@ class KnownDirs {
   struct Known {
     uint64_t version = 0;
     int64_t confirmed_mono_ns = 0;
-    bool filling = false;  // this mount added a name since it made the directory
+    bool filling = false;  // this mount created a file in it since it made the directory
     std::unordered_set<uint64_t> names;  // hashes
   };
   bool fresh(const Known& k, int64_t now) const { return now - k.confirmed_mono_ns < ttl_nanos_; }

@@ -212,7 +212,7 @@ def _lookup_requests(server):
 
 
 def _filling(mountpoint, name="d"):
-    """A directory this mount made and has started filling: its new names are known here."""
+    """A directory this mount made and has created a file in: its new names are known here."""
     d = mountpoint / name
     os.mkdir(d)
     (d / "mine").write_bytes(b"mine")
@@ -232,12 +232,13 @@ def test_new_names_in_a_filling_directory_cost_no_lookup(cluster):  # noqa: F811
         (d / f"f{i:03d}").write_bytes(b"x" * 100)
     assert _lookup_requests(cluster.server) == before
     assert sorted(os.listdir(d)) == sorted(["mine"] + [f"f{i:03d}" for i in range(50)])
-    # A directory this mount only made is not answered locally (other nodes often fill a
-    # directory one node made).
-    os.mkdir(a / "empty")
+    # A directory this mount only made, or made with subdirectories (mkdir -p), is not
+    # answered locally: other nodes often fill a directory one node made.
+    os.makedirs(a / "tree" / "sub")
     before = _lookup_requests(cluster.server)
-    assert not (a / "empty" / "nothing").exists()
-    assert _lookup_requests(cluster.server) == before + 1
+    assert not (a / "tree" / "nothing").exists()
+    assert not (a / "tree" / "sub" / "nothing").exists()
+    assert _lookup_requests(cluster.server) == before + 2
 
 
 def test_name_made_by_other_mount_seen_within_negative_timeout(cluster):  # noqa: F811
