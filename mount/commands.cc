@@ -72,6 +72,11 @@ void registerMountCommands(CLI::App& app) {
       ->capture_default_str();
   mount->add_option("--attr-timeout", args->options.config.attr_timeout, "Seconds the kernel caches attributes")
       ->capture_default_str();
+  mount->add_option("--negative-timeout", args->options.config.negative_timeout,
+                    "Seconds a name may be answered 'absent' without asking the server, in a directory this "
+                    "mount made and creates files in; a name another node adds there is seen after at most "
+                    "this long (0: always ask)")
+      ->capture_default_str();
   mount->add_flag("-f,--foreground", args->options.foreground, "Stay in the foreground");
   mount->add_option("--log-file", args->options.log_file, "Log file of a background mount");
   mount->add_option("--log-level", args->log_level, "trace, debug, info, warn, error")->capture_default_str();

@@ -111,18 +111,36 @@ void replyEntry(fuse_req_t req, const Result<fs::Attr>& attr) {
 }
 
 // For calls that add a name: keeps the directory's new attributes for the kernel's next
-// GETATTR of it (mount/fresh_attrs.h), or forgets older ones when the server sent none.
-void noteParent(StrataFs& s, fs::InodeId parent, const Made& made) {
+// GETATTR of it (mount/fresh_attrs.h), or forgets older ones when the server sent none; and
+// extends what this mount knows of the directory's names (mount/known_dirs.h) when `added`
+// (this call made the name) and the answered version proves no other change came between.
+// `file`: the name is a file this call created. `sent_ns`: monotonic time the request left.
+void noteParent(StrataFs& s, fs::InodeId parent, std::string_view name, const Made& made, bool added, bool file,
+                int64_t sent_ns) {
   if (made.parent && made.parent->ino == parent) {
     s.freshAttrs().put(*made.parent);
+    if (added) {
+      s.knownDirs().added(parent, name, made.parent->version, sent_ns, file);
+      return;
+    }
   } else {
     s.freshAttrs().drop(parent);
   }
+  s.knownDirs().forget(parent);
 }
 
-void replyMade(fuse_req_t req, fs::InodeId parent, const Result<Made>& made) {
-  if (!made.ok()) return replyStatus(req, made.status());
-  noteParent(self(req), parent, *made);
+void replyMade(fuse_req_t req, fs::InodeId parent, std::string_view name, const Result<Made>& made, bool file,
+               int64_t sent_ns) {
+  StrataFs& s = self(req);
+  if (!made.ok()) {
+    // EEXIST proves the knowledge wrong; a lost answer leaves the change unknown.
+    s.knownDirs().forget(parent);
+    return replyStatus(req, made.status());
+  }
+  noteParent(s, parent, name, *made, true, file, sent_ns);
+  if (made->attr.type == fs::FileType::kDirectory) {
+    s.knownDirs().madeEmpty(made->attr.ino, made->attr.version, sent_ns);
+  }
   replyEntry(req, made->attr);
 }
 
@@ -155,8 +173,13 @@ void opInit(void* userdata, fuse_conn_info* conn) {
 void opLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   StrataFs& s = self(req);
   if (std::strlen(name) > fs::kMaxNameBytes) return (void)fuse_reply_err(req, ENAMETOOLONG);
+  const uint64_t sparent = s.toServer(parent);
+  // The lookup of a new name before its create: answered here when this mount knows the
+  // directory's names (mount/known_dirs.h). Not cached by the kernel (no negative entry), so
+  // the next lookup asks again.
+  if (s.knownDirs().absent(sparent, nameOf(name))) return (void)fuse_reply_err(req, ENOENT);
   std::optional<std::vector<fs::ChunkRef>> chunks;
-  auto attr = s.meta().lookup(s.toServer(parent), nameOf(name), &chunks);
+  auto attr = s.meta().lookup(sparent, nameOf(name), &chunks);
   if (attr.ok() && chunks) s.lookups().put(fuse_req_ctx(req)->pid, *attr, std::move(*chunks));
   replyEntry(req, attr);
 }
@@ -250,7 +273,9 @@ void opMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   const uint64_t sparent = s.toServer(parent);
-  replyMade(req, sparent, s.meta().mkdir(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req)));
+  const int64_t sent = monotonicNanos();
+  replyMade(req, sparent, nameOf(name), s.meta().mkdir(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req)),
+            false, sent);
 }
 
 void opMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
@@ -258,14 +283,18 @@ void opMknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, d
   if (refuseReadOnly(req)) return;
   if (!S_ISREG(mode)) return (void)fuse_reply_err(req, EPERM);  // no devices, fifos, sockets
   const uint64_t sparent = s.toServer(parent);
-  replyMade(req, sparent, s.meta().create(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req), true));
+  const int64_t sent = monotonicNanos();
+  replyMade(req, sparent, nameOf(name),
+            s.meta().create(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req), true), true, sent);
 }
 
 void opSymlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   const uint64_t sparent = s.toServer(parent);
-  replyMade(req, sparent, s.meta().symlink(sparent, nameOf(name), target, callerUid(req), callerGid(req)));
+  const int64_t sent = monotonicNanos();
+  replyMade(req, sparent, nameOf(name), s.meta().symlink(sparent, nameOf(name), target, callerUid(req), callerGid(req)),
+            false, sent);
 }
 
 void opReadlink(fuse_req_t req, fuse_ino_t ino) {
@@ -279,13 +308,16 @@ void opLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* n
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   const uint64_t sparent = s.toServer(new_parent);
-  replyMade(req, sparent, s.meta().link(s.toServer(ino), sparent, nameOf(new_name)));
+  const int64_t sent = monotonicNanos();
+  replyMade(req, sparent, nameOf(new_name), s.meta().link(s.toServer(ino), sparent, nameOf(new_name)), false,
+            sent);
 }
 
 void opUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   s.freshAttrs().drop(s.toServer(parent));
+  s.knownDirs().forget(s.toServer(parent));
   replyStatus(req, s.meta().unlink(s.toServer(parent), nameOf(name)));
 }
 
@@ -293,6 +325,7 @@ void opRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   StrataFs& s = self(req);
   if (refuseReadOnly(req)) return;
   s.freshAttrs().drop(s.toServer(parent));
+  s.knownDirs().forget(s.toServer(parent));
   replyStatus(req, s.meta().rmdir(s.toServer(parent), nameOf(name)));
 }
 
@@ -306,6 +339,8 @@ void opRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t ne
   if (flags & RENAME_EXCHANGE) f |= fs::kRenameExchange;
   s.freshAttrs().drop(s.toServer(parent));
   s.freshAttrs().drop(s.toServer(new_parent));
+  s.knownDirs().forget(s.toServer(parent));
+  s.knownDirs().forget(s.toServer(new_parent));
   replyStatus(req, s.meta().rename(s.toServer(parent), nameOf(name), s.toServer(new_parent), nameOf(new_name), f));
 }
 
@@ -403,9 +438,14 @@ void opCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
   if (refuseReadOnly(req)) return;
   const bool exclusive = (fi->flags & O_EXCL) != 0;
   const uint64_t sparent = s.toServer(parent);
+  const int64_t sent = monotonicNanos();
   auto made = s.meta().create(sparent, nameOf(name), mode & 07777, callerUid(req), callerGid(req), exclusive);
-  if (!made.ok()) return replyStatus(req, made.status());
-  noteParent(s, sparent, *made);
+  if (!made.ok()) {
+    s.knownDirs().forget(sparent);
+    return replyStatus(req, made.status());
+  }
+  // created false: the name existed (another client made it), so what was known is wrong.
+  noteParent(s, sparent, nameOf(name), *made, made->created, true, sent);
   const fs::Attr* attr = &made->attr;
   auto node = s.nodes().open(attr->ino);
   const bool fresh = attr->size == 0 && !node->localAttr();

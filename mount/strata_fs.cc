@@ -17,6 +17,7 @@ StrataFs::StrataFs(const client::HttpClient& http, MountConfig config, std::uniq
     : http_(http), config_(std::move(config)), meta_(http_, config_.fs), cache_(std::move(cache)),
       budget_(config_.dirty_limit),
       fresh_attrs_(static_cast<int64_t>(config_.attr_timeout * 1e9)),
+      known_dirs_(static_cast<int64_t>(config_.negative_timeout * 1e9)),
       lookups_(kLookupSnapshotAgeNanos) {}
 
 StrataFs::~StrataFs() {

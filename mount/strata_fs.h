@@ -8,7 +8,8 @@
 // exists only while a file is open.
 //
 // Kernel caching: attributes and entries for `attr_timeout` seconds (negative lookups are not
-// cached), page cache kept across opens while the file's version is unchanged. An open of
+// cached by the kernel; the mount answers those of names it knows are absent itself, for at
+// most the same time: mount/known_dirs.h), page cache kept across opens while the file's version is unchanged. An open of
 // changed contents and every lock grant drop the kernel's attributes; a lock grant drops the
 // pages too unless they match the node's version (fuse_ops.cc revalidateAfterLock).
 //
@@ -32,6 +33,7 @@
 #include "mount/chunk_source.h"
 #include "mount/file_node.h"
 #include "mount/fresh_attrs.h"
+#include "mount/known_dirs.h"
 #include "mount/lookup_snapshots.h"
 #include "mount/meta_client.h"
 #include "mount/node_table.h"
@@ -48,6 +50,7 @@ struct MountConfig {
   bool read_only = false;
   int64_t lease_ms = 15000;             // session lease; locks of a dead mount last this long
   double attr_timeout = 1.0;            // seconds the kernel trusts attributes and entries
+  double negative_timeout = 1.0;        // seconds a known-absent name is answered locally (known_dirs.h)
   uint64_t dirty_limit = 256ull << 20;  // write buffers of all files before writers wait
   int fetch_threads = 8;                // readahead / warm downloads
   int upload_threads = 4;               // background chunk uploads
@@ -74,6 +77,7 @@ class StrataFs {
   const MetaClient& meta() const { return meta_; }
   NodeTable& nodes() { return *nodes_; }
   FreshAttrs& freshAttrs() { return fresh_attrs_; }
+  KnownDirs& knownDirs() { return known_dirs_; }
   LookupSnapshots& lookups() { return lookups_; }
   ChunkSource& source() { return *source_; }
   fuse_session* session() const { return se_; }
@@ -93,6 +97,7 @@ class StrataFs {
   std::unique_ptr<ChunkCache> cache_;
   DirtyBudget budget_;
   FreshAttrs fresh_attrs_;
+  KnownDirs known_dirs_;
   LookupSnapshots lookups_;
   std::unique_ptr<ChunkSource> source_;
   std::unique_ptr<WorkerPool> uploads_;

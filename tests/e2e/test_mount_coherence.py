@@ -6,9 +6,11 @@ import errno
 import fcntl
 import multiprocessing
 import os
+import re
 import time
 
 import pytest
+import requests
 
 from mount_helpers import cluster  # noqa: F401  (fixture)
 
@@ -197,3 +199,92 @@ def test_lock_of_dead_mount_released_after_lease(cluster):  # noqa: F811
             assert time.monotonic() < deadline, "lock of the dead mount was never released"
             time.sleep(0.2)
     fb.close()
+
+
+# --- names a mount answers "absent" itself (mount/known_dirs.h, docs/api-mount.md) ---
+
+def _lookup_requests(server):
+    """How many lookups the server has answered (all mounts): strata_http_requests_total of
+    route mount.lookup, any status."""
+    text = requests.get(server.url + "/metrics", timeout=30).text
+    pattern = r'^strata_http_requests_total\{[^}]*route="mount\.lookup"[^}]*\}\s+(\S+)'
+    return sum(float(v) for v in re.findall(pattern, text, re.M))
+
+
+def _filling(mountpoint, name="d"):
+    """A directory this mount made and has created a file in: its new names are known here."""
+    d = mountpoint / name
+    os.mkdir(d)
+    (d / "mine").write_bytes(b"mine")
+    return d
+
+
+# A negative timeout far longer than any test step: whether a lookup was answered locally
+# must not depend on how loaded the machine is.
+LONG_NEGATIVE = ("--negative-timeout", "60")
+
+
+def test_new_names_in_a_filling_directory_cost_no_lookup(cluster):  # noqa: F811
+    a = cluster.mount("a", args=LONG_NEGATIVE).mountpoint
+    d = _filling(a)
+    before = _lookup_requests(cluster.server)
+    for i in range(50):
+        (d / f"f{i:03d}").write_bytes(b"x" * 100)
+    assert _lookup_requests(cluster.server) == before
+    assert sorted(os.listdir(d)) == sorted(["mine"] + [f"f{i:03d}" for i in range(50)])
+    # A directory this mount only made, or made with subdirectories (mkdir -p), is not
+    # answered locally: other nodes often fill a directory one node made.
+    os.makedirs(a / "tree" / "sub")
+    before = _lookup_requests(cluster.server)
+    assert not (a / "tree" / "nothing").exists()
+    assert not (a / "tree" / "sub" / "nothing").exists()
+    assert _lookup_requests(cluster.server) == before + 2
+
+
+def test_name_made_by_other_mount_seen_within_negative_timeout(cluster):  # noqa: F811
+    a = cluster.mount("a").mountpoint  # default --negative-timeout 1
+    b = cluster.mount("b").mountpoint
+    d = _filling(a)
+    last_own_change = time.monotonic()
+    (b / "d" / "theirs").write_bytes(b"from b")
+    assert "theirs" in os.listdir(d)  # a listing always asks the server
+    while not (d / "theirs").exists():
+        assert time.monotonic() - last_own_change < 1.0 + 2.0, "not seen within the negative timeout"
+        time.sleep(0.01)
+    assert (d / "theirs").read_bytes() == b"from b"
+
+
+def test_exclusive_create_of_name_other_mount_just_made(cluster):  # noqa: F811
+    a = cluster.mount("a", args=LONG_NEGATIVE).mountpoint
+    b = cluster.mount("b").mountpoint
+    d = _filling(a)
+    (b / "d" / "x").write_bytes(b"from b")
+    before = _lookup_requests(cluster.server)
+    with pytest.raises(FileExistsError):
+        os.open(d / "x", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    assert _lookup_requests(cluster.server) == before  # the lookup said "absent": CREATE decided
+    assert (b / "d" / "x").read_bytes() == b"from b"
+    # EEXIST ended what a knew of d: it now sees x at once.
+    assert (d / "x").read_bytes() == b"from b"
+
+
+@pytest.mark.parametrize("trunc", [True, False], ids=["O_TRUNC", "no_O_TRUNC"])
+def test_create_opens_file_other_mount_just_made(cluster, trunc):  # noqa: F811
+    a = cluster.mount("a", args=LONG_NEGATIVE).mountpoint
+    b = cluster.mount("b").mountpoint
+    d = _filling(a)
+    (b / "d" / "x").write_bytes(b"from b")
+    before = _lookup_requests(cluster.server)
+    flags = os.O_CREAT | os.O_WRONLY | (os.O_TRUNC if trunc else 0)
+    fd = os.open(d / "x", flags, 0o600)
+    try:
+        assert os.fstat(fd).st_size == (0 if trunc else 6)
+        os.write(fd, b"A")
+    finally:
+        os.close(fd)
+    assert _lookup_requests(cluster.server) == before  # the lookup said "absent": CREATE decided
+    want = b"A" if trunc else b"Arom b"  # the existing file, opened (and cut only with O_TRUNC)
+    assert (b / "d" / "x").read_bytes() == want
+    assert (d / "x").read_bytes() == want
+    assert (d / "x").stat().st_mode & 0o777 == 0o644  # b's file, not a new one
+    assert sorted(os.listdir(d)) == ["mine", "x"]
