@@ -18,9 +18,11 @@
 #include <vector>
 
 #include "blob/dir_sync_group.h"
+#include "blob/unpublished_chunks.h"
 #include "blob/verified_chunks.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/sha256.h"
 #include "common/unique_fd.h"
 
 namespace strata::blob {
@@ -138,16 +140,43 @@ Result<size_t> flattenLegacyLeaf(const std::string& leaf) {
   return moved;
 }
 
+// A temp file ".<hex>.<random>.tmp" in `leaf` whose bytes hash to <hex> is a whole chunk: it is
+// fdatasynced (its bytes may have been only in the page cache of a process that was killed)
+// and renamed to <hex>; true then. False for anything else (the caller removes it).
+Result<bool> promoteIfWhole(int dfd, const std::string& leaf, std::string_view name) {
+  if (name.size() < 66 || name[65] != '.') return false;
+  const std::string hex(name.substr(1, 64));
+  if (!isHex(hex) || std::string_view(hex).substr(0, 2) != std::string_view(leaf).substr(leaf.size() - 2)) return false;
+  auto id = Digest::fromHex(hex);
+  if (!id.ok()) return false;
+  struct stat st {};
+  if (::fstatat(dfd, hex.c_str(), &st, 0) == 0) return false;  // stored already
+  const std::string path = leaf + "/" + std::string(name);
+  UniqueFd fd(::openat(dfd, path.c_str() + leaf.size() + 1, O_RDWR | O_CLOEXEC));
+  if (!fd || ::fstat(fd.get(), &st) != 0 || static_cast<uint64_t>(st.st_size) > kMaxChunkSize) return false;
+  auto data = readExactly(fd.get(), 0, static_cast<size_t>(st.st_size), path);
+  if (!data.ok() || Sha256::of(*data) != *id) return false;
+  RETURN_IF_ERROR(fdatasyncFd(fd.get(), path));
+  if (::renameat(dfd, path.c_str() + leaf.size() + 1, dfd, hex.c_str()) != 0) {
+    return posixError("rename temp file", path, errno);
+  }
+  return true;
+}
+
 class LocalStore final : public Store {
  public:
   LocalStore(std::string root, UniqueFd lock) : root_(std::move(root)), lock_(std::move(lock)) {}
 
-  // Removes temp files of puts that a crash interrupted. Called once at open, under the lock,
+  // Sorts out the temp files that a crash left: a deferred put returns before its chunk is
+  // renamed into place (unpublished_chunks.h), so a temp file whose bytes hash to its name is
+  // a chunk that put promised to keep, and is renamed into place; the rest (interrupted
+  // writes, or bytes a power loss damaged) are removed. Called once at open, under the lock,
   // so no put of ours can be in flight.
   Status removeLeftoverTempFiles() {
     DirPtr top = openDir(root_);
     if (!top) return posixError("open directory", root_, errno);
     size_t removed = 0;
+    size_t promoted = 0;
     size_t migrated = 0;
     while (dirent* e = ::readdir(top.get())) {
       if (!checkNamespace(e->d_name).ok()) continue;
@@ -158,6 +187,11 @@ class LocalStore final : public Store {
         if (!d) return posixError("open directory", leaf, errno);
         while (dirent* f = ::readdir(d.get())) {
           if (!isTempName(f->d_name)) continue;
+          ASSIGN_OR_RETURN(bool kept, promoteIfWhole(dirfd(d.get()), leaf, f->d_name));
+          if (kept) {
+            ++promoted;
+            continue;
+          }
           if (::unlinkat(dirfd(d.get()), f->d_name, 0) != 0 && errno != ENOENT) {
             return posixError("remove temp file", leaf + "/" + f->d_name, errno);
           }
@@ -167,10 +201,11 @@ class LocalStore final : public Store {
       }));
     }
     if (removed > 0) spdlog::info("blob store {}: removed {} temp files left by a crash", root_, removed);
-    if (migrated > 0) {
+    if (promoted > 0) spdlog::info("blob store {}: kept {} whole chunks of deferred puts a crash left unpublished", root_, promoted);
+    if (migrated > 0 || promoted > 0) {
       // The moves must be durable before anything relies on the new names.
       RETURN_IF_ERROR(syncFileSystem());
-      spdlog::info("blob store {}: moved {} chunks to the one-level layout", root_, migrated);
+      if (migrated > 0) spdlog::info("blob store {}: moved {} chunks to the one-level layout", root_, migrated);
     }
     return Status::OK();
   }
@@ -182,14 +217,29 @@ class LocalStore final : public Store {
   Status put(std::string_view ns, const ChunkId& id, std::string_view data,
              const ChunkPutOptions& options) override {
     RETURN_IF_ERROR(checkChunk(ns, id, data, options));
-    ASSIGN_OR_RETURN(auto pending, writeTemp(ns, id, data, /*sync_data=*/true));
+    if (options.defer_durability) return putDeferred(ns, id, data);
+    ASSIGN_OR_RETURN(auto pending, writeTemp(ns, id, data, TempWrite::kSyncData));
     if (pending) {
       RETURN_IF_ERROR(publish(*pending));
     } else {
       // Already stored, possibly by a deferred put whose directory is not synced yet.
       group_.touch(leafDir(ns, id.hex()));
     }
-    return options.defer_durability ? Status::OK() : group_.sync();
+    return sync();
+  }
+
+  // Writes the temp file, starts its writeback and hands it to unpublished_, which fdatasyncs
+  // and renames it in the background (or at the latest in the next sync()).
+  Status putDeferred(std::string_view ns, const ChunkId& id, std::string_view data) {
+    const std::string hex = id.hex();
+    const std::string path = chunkPath(ns, hex);
+    if (unpublished_.contains(path)) return Status::OK();  // the next sync() covers it
+    ASSIGN_OR_RETURN(auto pending, writeTemp(ns, id, data, TempWrite::kStartWriteback));
+    if (!pending) {
+      group_.touch(leafDir(ns, hex));  // stored, its directory maybe not yet synced
+      return Status::OK();
+    }
+    return unpublished_.add(path, std::move(*pending));
   }
 
   // Writes every temp file, makes them all durable with one syncfs(2), renames them into
@@ -199,11 +249,11 @@ class LocalStore final : public Store {
                   const ChunkPutOptions& options) override {
     for (const auto& c : chunks) RETURN_IF_ERROR(checkChunk(ns, c.id, c.data, options));
     const bool deferred = options.defer_durability;
-    std::vector<PendingWrite> pending;
+    std::vector<TempChunk> pending;
     bool found_present = false;
     Status s;
     for (const auto& c : chunks) {
-      auto p = writeTemp(ns, c.id, c.data, /*sync_data=*/false);
+      auto p = writeTemp(ns, c.id, c.data, TempWrite::kNoSync);
       if (!p.ok()) {
         s = p.status();
         break;
@@ -221,7 +271,7 @@ class LocalStore final : public Store {
     for (; s.ok() && published < pending.size(); ++published) s = publish(pending[published]);
     if (!s.ok()) {
       for (size_t i = published; i < pending.size(); ++i) {
-        ::unlinkat(pending[i].dfd.get(), pending[i].tmp.c_str(), 0);  // best effort
+        ::unlinkat(pending[i].dir_fd.get(), pending[i].tmp.c_str(), 0);  // best effort
       }
       return s;
     }
@@ -232,23 +282,23 @@ class LocalStore final : public Store {
     return found_present ? group_.sync() : Status::OK();
   }
 
-  // Makes the directories of deferred puts (and of chunks found present) durable, one fsync
-  // per directory for all of them; concurrent callers share the round (dir_sync_group.h).
-  Status sync() override { return group_.sync(); }
+  // Publishes the deferred puts' chunks (fdatasync, rename), then makes the directories
+  // changed by them (and those of chunks found present) durable, one fsync per directory for
+  // all of them; concurrent callers share the rounds (unpublished_chunks.h, dir_sync_group.h).
+  Status sync() override {
+    RETURN_IF_ERROR(unpublished_.publishAll());
+    return group_.sync();
+  }
 
-
-  // A chunk written to a temp file beside its final name, not yet renamed into place.
-  struct PendingWrite {
-    UniqueFd dfd;
-    std::string dir;
-    std::string tmp;
-    std::string hex;
-  };
+  // What writeTemp does after writing: fdatasync (the temp file is renamed next), nothing
+  // (the caller syncs many at once), or start the writeback and keep the file open
+  // (a deferred put: unpublished_chunks.h syncs it).
+  enum class TempWrite { kSyncData, kNoSync, kStartWriteback };
 
   // nullopt when the chunk is already stored. REQUIRES: checkChunk passed.
-  // `sync_data` fdatasyncs the temp file. Directories it creates are changes of the group.
-  Result<std::optional<PendingWrite>> writeTemp(std::string_view ns, const ChunkId& id, std::string_view data,
-                                                bool sync_data) {
+  // Directories it creates are changes of the group.
+  Result<std::optional<TempChunk>> writeTemp(std::string_view ns, const ChunkId& id, std::string_view data,
+                                             TempWrite mode) {
     std::string hex = id.hex();
     std::string dir = leafDir(ns, hex);
     std::string path = dir + "/" + hex;
@@ -257,7 +307,7 @@ class LocalStore final : public Store {
     // (get() would catch later damage). A wrong size means damage; rewrite it.
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == data.size()) {
-      return std::optional<PendingWrite>();
+      return std::optional<TempChunk>();
     }
 
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -270,27 +320,33 @@ class LocalStore final : public Store {
     // A unique temp name per put: concurrent puts of one chunk never write the same file, and
     // the last rename wins with identical bytes.
     std::string tmp = "." + hex + "." + randomHex(8) + std::string(kTempSuffix);
-    UniqueFd fd(::openat(dfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    UniqueFd fd(::openat(dfd.get(), tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!fd) return posixError("create", dir + "/" + tmp, errno);
     Status s = writeAll(fd.get(), data, dir + "/" + tmp);
-    if (s.ok() && sync_data) s = fdatasyncFd(fd.get(), dir + "/" + tmp);
-    if (s.ok() && ::close(fd.release()) != 0) s = posixError("close", dir + "/" + tmp, errno);
+    if (s.ok() && mode == TempWrite::kSyncData) s = fdatasyncFd(fd.get(), dir + "/" + tmp);
+    if (s.ok() && mode == TempWrite::kStartWriteback) {
+      // Only a hint to the kernel to write the pages now rather than in 30 s; the
+      // fdatasync of the publication is what waits for them.
+      ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    } else if (s.ok() && ::close(fd.release()) != 0) {
+      s = posixError("close", dir + "/" + tmp, errno);  // a batch may hold thousands: close now
+    }
     if (!s.ok()) {
       ::unlinkat(dfd.get(), tmp.c_str(), 0);  // best effort; open() sweeps what remains
       return s;
     }
-    return std::optional<PendingWrite>(PendingWrite{std::move(dfd), std::move(dir), std::move(tmp), std::move(hex)});
+    return std::optional<TempChunk>(TempChunk{std::move(dfd), std::move(fd), std::move(dir), std::move(tmp), std::move(hex)});
   }
 
   // Renames a durable temp file to its final name. The rename is a change of the group
   // (dir_sync_group.h), so a sync() after anyone could see the name makes it durable.
-  Status publish(PendingWrite& p) {
+  Status publish(TempChunk& p) {
     const uint64_t ticket = group_.begin();
-    if (::renameat(p.dfd.get(), p.tmp.c_str(), p.dfd.get(), p.hex.c_str()) != 0) {
+    if (::renameat(p.dir_fd.get(), p.tmp.c_str(), p.dir_fd.get(), p.name.c_str()) != 0) {
       const int err = errno;
       group_.end(ticket, "");
-      Status s = posixError("rename to", p.dir + "/" + p.hex, err);
-      ::unlinkat(p.dfd.get(), p.tmp.c_str(), 0);
+      Status s = posixError("rename to", p.dir + "/" + p.name, err);
+      ::unlinkat(p.dir_fd.get(), p.tmp.c_str(), 0);
       return s;
     }
     group_.end(ticket, p.dir);
@@ -330,8 +386,13 @@ class LocalStore final : public Store {
     std::string path = chunkPath(ns, id.hex());
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-      if (errno == ENOENT || errno == ENOTDIR) return missing(ns, id);
-      return posixError("stat", path, errno);
+      if (errno != ENOENT && errno != ENOTDIR) return posixError("stat", path, errno);
+      // Not published yet, or published since the stat (then the second stat finds it).
+      UniqueFd waiting = unpublished_.open(path);
+      if (waiting ? ::fstat(waiting.get(), &st) != 0 : ::stat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return missing(ns, id);
+        return posixError("stat", path, errno);
+      }
     }
     return ChunkInfo{id, static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec)};
   }
@@ -342,6 +403,7 @@ class LocalStore final : public Store {
     // No directory fsync: a removal that a power loss undoes is only an orphan, which the
     // collector removes again.
     verified_.forget(ns, id);
+    unpublished_.remove(path);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
       return posixError("remove", path, errno);
     }
@@ -414,8 +476,14 @@ class LocalStore final : public Store {
     return Status::OK();
   }
 
-  static Result<UniqueFd> openChunk(std::string_view ns, const ChunkId& id, const std::string& path) {
+  // Opens the chunk file, or the temp file of a chunk not published yet.
+  Result<UniqueFd> openChunk(std::string_view ns, const ChunkId& id, const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd && (errno == ENOENT || errno == ENOTDIR)) {
+      fd = unpublished_.open(path);
+      // Published between the two looks: the name exists now.
+      if (!fd) fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    }
     if (!fd) {
       if (errno == ENOENT || errno == ENOTDIR) return missing(ns, id);
       return posixError("open", path, errno);
@@ -458,6 +526,7 @@ class LocalStore final : public Store {
   const std::string root_;
   const UniqueFd lock_;  // holds the flock on DIR/.lock for the store's lifetime
   DirSyncGroup group_;        // directory fsyncs of deferred puts (and their rounds)
+  UnpublishedChunks unpublished_{group_};  // deferred puts not yet renamed into place
   VerifiedChunks verified_;   // chunk files hashed by this process, unchanged since
 };
 }  // namespace

@@ -3,7 +3,8 @@
 // On-disk layout (see docs/storage.md):
 //   DIR/.lock                          flock()ed while a store is open
 //   DIR/<ns>/<hex[0:2]>/<hex>          one file per chunk, named by its lowercase SHA-256 hex
-//   DIR/<ns>/<xx>/.<hex>.<random>.tmp  a put in progress (or left by a crash)
+//   DIR/<ns>/<xx>/.<hex>.<random>.tmp  a put in progress, a deferred put not yet published,
+//                                      or what a crash left of either
 // One fan-out level of 256 leaves: ~4,000 chunks per leaf per million chunks (16 TiB of 4 MiB
 // chunks) is well within what ext4/xfs hashed directories handle, while the earlier 256 x 256
 // levels made nearly every small chunk of a fresh store pay for a directory creation (an inode
@@ -12,9 +13,14 @@
 //
 // put() writes a temp file in the chunk's directory, fdatasyncs it, renames it over the final
 // name and fsyncs the directories it changed, so a chunk is either absent or whole, also after
-// a power loss. The directory fsyncs go through a DirSyncGroup (dir_sync_group.h): a put with
-// ChunkPutOptions::defer_durability leaves them to the next sync(), which does one fsync per
-// changed directory for every deferred put before it, shared by concurrent callers.
+// a power loss. A put with ChunkPutOptions::defer_durability does not wait for the disk: it
+// writes the temp file, starts its writeback and returns; a background thread fdatasyncs and
+// renames such chunks as the disk catches up (unpublished_chunks.h), and sync() finishes
+// whatever is left. Until then the chunk is read (and stat()ed) from its temp file. Reopening
+// after a crash keeps every temp file whose bytes hash to its name (a deferred put that
+// returned survives kill -9). The directory fsyncs go through a DirSyncGroup
+// (dir_sync_group.h): one fsync per changed directory for every put before a sync(), shared
+// by concurrent callers.
 // A chunk already present with the right size is not rewritten. get() verifies the bytes: it
 // hashes them, unless this process hashed the same unchanged file recently (verified_chunks.h).
 // getRange() uses pread and reads only the requested bytes; a range starting at or past the
@@ -24,8 +30,8 @@
 // can never name a path outside DIR.
 //
 // Thread-safe; operations on different chunks run in parallel. Only one LocalStore may have a
-// directory open at a time (kBusy otherwise), because opening removes the temp files that
-// crashed puts left behind.
+// directory open at a time (kBusy otherwise), because opening sorts out the temp files that
+// a crash left behind.
 #pragma once
 
 #include <memory>

@@ -105,6 +105,54 @@ TEST_F(LocalStoreTest, LeftoverTempFilesAreIgnoredAndRemovedAtOpen) {
   EXPECT_EQ(*got, data);
 }
 
+TEST_F(LocalStoreTest, OpenKeepsATempFileWhoseBytesMatchItsName) {
+  // What kill -9 leaves of a deferred put that returned: a whole temp file, not yet renamed.
+  std::string data = "whole but unpublished";
+  ChunkId id = Sha256::of(data);
+  std::string hex = id.hex();
+  std::string tmp = dir_.path() + "/ws/" + hex.substr(0, 2) + "/." + hex + ".0123456789abcdef.tmp";
+  writeFile(tmp, data);
+  // Same name pattern, wrong bytes (an interrupted write, or damage): removed.
+  std::string bad_hex = Sha256::of("other").hex();
+  std::string bad = dir_.path() + "/ws/" + bad_hex.substr(0, 2) + "/." + bad_hex + ".0123456789abcdef.tmp";
+  writeFile(bad, "othe");
+  store_.reset();
+  open();
+  EXPECT_FALSE(std::filesystem::exists(tmp));
+  EXPECT_FALSE(std::filesystem::exists(bad));
+  EXPECT_TRUE(std::filesystem::exists(chunkFile(dir_.path(), "ws", id)));
+  auto got = store_->get("ws", id);
+  ASSERT_TRUE(got.ok()) << got.status().toString();
+  EXPECT_EQ(*got, data);
+  EXPECT_EQ(store_->stat("ws", Sha256::of("other")).status().code(), Code::kNotFound);
+}
+
+TEST_F(LocalStoreTest, DeferredPutIsReadableAtOnceAndPublishedBySync) {
+  std::string data(1 << 20, 'd');
+  ChunkId id = Sha256::of(data);
+  ASSERT_TRUE(store_->put("ws", id, data, {.defer_durability = true}).ok());
+  // Visible whether or not the background thread published it yet.
+  auto info = store_->stat("ws", id);
+  ASSERT_TRUE(info.ok()) << info.status().toString();
+  EXPECT_EQ(info->size, data.size());
+  auto part = store_->getRange("ws", id, 10, 5);
+  ASSERT_TRUE(part.ok()) << part.status().toString();
+  EXPECT_EQ(*part, "ddddd");
+  ASSERT_TRUE(store_->sync().ok());
+  // After the barrier the chunk is under its final name and no temp file is left.
+  EXPECT_TRUE(std::filesystem::exists(chunkFile(dir_.path(), "ws", id)));
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    EXPECT_FALSE(e.path().filename().string().ends_with(".tmp")) << e.path();
+  }
+  // remove() forgets it, published or not.
+  std::string other(1 << 20, 'e');
+  ASSERT_TRUE(store_->put("ws", Sha256::of(other), other, {.defer_durability = true}).ok());
+  ASSERT_TRUE(store_->remove("ws", Sha256::of(other)).ok());
+  EXPECT_EQ(store_->stat("ws", Sha256::of(other)).status().code(), Code::kNotFound);
+  ASSERT_TRUE(store_->sync().ok());
+  EXPECT_EQ(store_->stat("ws", Sha256::of(other)).status().code(), Code::kNotFound);
+}
+
 TEST_F(LocalStoreTest, OpenMovesChunksOfTheTwoLevelLayoutIntoPlace) {
   store_.reset();
   // What a store written by the earlier layout holds: DIR/<ns>/<xx>/<yy>/<hex>, plus a temp file.
@@ -163,7 +211,7 @@ TEST_F(LocalStoreTest, PartialRangeOfDamagedChunkIsNotVerified) {
 // A child process stores chunks as fast as it can and reports each acknowledged put through a
 // pipe; the parent kills it with SIGKILL mid-stream. After reopening, every acknowledged chunk
 // is intact, every chunk that is visible at all is whole, and no temp file is left.
-TEST(LocalStore, AcknowledgedPutsSurviveKill9AndNothingPartialIsVisible) {
+void putUntilKilledThenCheck(const ChunkPutOptions& options) {
   TempDir dir{"strata-blob"};
   auto chunk = [](uint32_t i) { return std::string(256 << 10, static_cast<char>('a' + i % 26)) + std::to_string(i); };
   int fds[2];
@@ -176,7 +224,7 @@ TEST(LocalStore, AcknowledgedPutsSurviveKill9AndNothingPartialIsVisible) {
     if (!store.ok()) _exit(2);
     for (uint32_t i = 0;; ++i) {
       std::string data = chunk(i);
-      if (!(*store)->put("ws", Sha256::of(data), data).ok()) _exit(3);
+      if (!(*store)->put("ws", Sha256::of(data), data, options).ok()) _exit(3);
       if (write(fds[1], &i, sizeof(i)) != sizeof(i)) _exit(4);
     }
   }
@@ -210,6 +258,12 @@ TEST(LocalStore, AcknowledgedPutsSurviveKill9AndNothingPartialIsVisible) {
     EXPECT_FALSE(e.path().filename().string().ends_with(".tmp")) << e.path();
   }
 }
+
+TEST(LocalStore, AcknowledgedPutsSurviveKill9AndNothingPartialIsVisible) { putUntilKilledThenCheck({}); }
+
+// A deferred put returns before its chunk is fdatasynced and renamed: what the kill leaves in
+// temp files must be kept by the next open.
+TEST(LocalStore, AcknowledgedDeferredPutsSurviveKill9) { putUntilKilledThenCheck({.defer_durability = true}); }
 
 TEST_F(LocalStoreTest, DeferredPutsAreReadableAndSyncCoversThem) {
   // Deferred puts from several threads, then concurrent sync() calls sharing rounds.

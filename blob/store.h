@@ -12,10 +12,11 @@
 //   process. It survives a machine crash (power loss, kernel panic) once sync() has returned
 //   after it. Backends differ in what else makes it machine-crash durable:
 //     LocalStore   at once by default: put() fsyncs the file and its directory (putBatch:
-//                  syncfs). With ChunkPutOptions::defer_durability only sync() does: the file's
-//                  bytes are fsynced before its name appears, and the directories the puts
-//                  touched are fsynced by one sync() round that concurrent callers share
-//                  (group commit), instead of one directory fsync per chunk.
+//                  syncfs). With ChunkPutOptions::defer_durability only sync() does: the put
+//                  returns once the bytes are written (writeback started), a background
+//                  thread fdatasyncs each chunk before its name appears, and sync() finishes
+//                  those and fsyncs the directories the puts touched in one round that
+//                  concurrent callers share (group commit).
 //     EngineStore  the chunk is a buffered write to the metadata engine's log; any later synced
 //                  write to the same db::Engine (a kSync commit, Engine::syncWal()) makes it
 //                  durable too, because that log is one ordered file sequence and a sync

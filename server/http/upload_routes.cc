@@ -69,10 +69,11 @@ Status putChunkRoute(fs::FileSystemService& service, MemoryBudget& budget, Call&
   // Not hashed here: blob::Store::put verifies the id against the bytes before storing anything
   // (kInvalidArgument, 400), and hashing twice was a tenth of the server's upload CPU.
   //
-  // Deferred durability: the 201 means the chunk survives kill -9 (its bytes were fdatasynced
-  // before its name appeared), not yet a machine crash -- its directory entry waits for the
-  // store's next shared sync round instead of costing one directory fsync per chunk. That is
-  // enough because a chunk alone is invisible: nothing but a commit makes it part of a file,
+  // Deferred durability: the 201 means the chunk survives kill -9 (its bytes are written; a
+  // background thread fdatasyncs them and then renames the chunk into place), not yet a
+  // machine crash -- what is still waiting then is done by the store's next shared sync round
+  // instead of by this request, so the disk writes this chunk while the next one arrives.
+  // That is enough because a chunk alone is invisible: nothing but a commit makes it part of a file,
   // and commitRoute runs the store barrier before its metadata commit. If the machine crashes
   // first, the chunk may be gone; the pin and the upload survive (beginUpload commits them
   // with kSync), so the resuming client asks again, is told the chunk is missing, and resends
