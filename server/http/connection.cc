@@ -1,11 +1,14 @@
 #include "server/http/connection.h"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -188,6 +191,34 @@ class BeastExchange final : public Exchange {
     }
     stream_left_ -= bytes.size();
     bytes_out_ += bytes.size();
+    return Status::OK();
+  }
+
+  Status sendFile(int fd, uint64_t offset, uint64_t length) override {
+    if (head_ || length == 0) return Status::OK();
+    if (broken_) return ioError("connection failed");
+    if (length > stream_left_) return internalError("streamed body longer than announced");
+    const int sock = socket_.native_handle();
+    auto off = static_cast<off_t>(offset);
+    uint64_t left = length;
+    Deadline deadline(slot_, timeouts_.io);
+    while (left > 0) {
+      ssize_t n = ::sendfile(sock, fd, &off, static_cast<size_t>(std::min<uint64_t>(left, 1u << 30)));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{sock, POLLOUT, 0};
+        ::poll(&p, 1, -1);  // the watchdog shuts the socket down when the deadline passes
+        continue;
+      }
+      if (n <= 0) {
+        broken_ = true;
+        return ioError("sending response body: ",
+                       n == 0 ? std::string("file ended early") : std::string(std::strerror(errno)));
+      }
+      left -= static_cast<uint64_t>(n);
+    }
+    stream_left_ -= length;
+    bytes_out_ += length;
     return Status::OK();
   }
 
