@@ -21,10 +21,14 @@
 // returned survives kill -9). The directory fsyncs go through a DirSyncGroup
 // (dir_sync_group.h): one fsync per changed directory for every put before a sync(), shared
 // by concurrent callers.
-// A chunk already present with the right size is not rewritten. get() verifies the bytes: it
-// hashes them, unless this process hashed the same unchanged file recently (verified_chunks.h).
-// getRange() uses pread and reads only the requested bytes; a range starting at or past the
-// end of the chunk is empty.
+// A chunk already present with the right size is not rewritten. Each chunk file carries a
+// CRC-32C stamp of its id and bytes in an extended attribute, written at put
+// (chunk_checksum.h). get() verifies the bytes against the stamp, or (no stamp, or one that
+// does not match) hashes them and stamps a file that hashes right; neither when this process
+// verified the same unchanged file recently (verified_chunks.h). getRange() uses pread and
+// reads only the requested bytes; a range starting at or past the end of the chunk is empty.
+// getSlice() verifies a whole chunk the same way (reading it through a small buffer) and
+// hands out the open file, which the S3 GET sends with sendfile(2).
 //
 // Namespaces must match [A-Za-z0-9_-]{1,64} (anything else is kInvalidArgument), so a namespace
 // can never name a path outside DIR.

@@ -4,11 +4,13 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -293,14 +295,83 @@ TEST_F(LocalStoreTest, DeferredPutsAreReadableAndSyncCoversThem) {
   }
 }
 
-TEST_F(LocalStoreTest, VerifiedIdSkipsTheHashButReadsStillVerify) {
-  std::string data = "bytes the caller hashed";
-  ChunkId wrong = Sha256::of("something else");
-  // A caller that vouches for a wrong id (a bug) gets it stored, but never served.
-  ASSERT_TRUE(store_->put("ws", wrong, data, {.id_verified = true}).ok());
-  EXPECT_EQ(store_->get("ws", wrong).status().code(), Code::kCorruption);
+TEST_F(LocalStoreTest, VerifiedIdSkipsTheHashAndReadsStillCatchDamage) {
+  std::string data(100'000, 'h');
+  ChunkId id = Sha256::of(data);
+  ASSERT_TRUE(store_->put("ws", id, data, {.id_verified = true}).ok());
+  EXPECT_EQ(*store_->get("ws", id), data);
+  flipFileByte(chunkFile(dir_.path(), "ws", id), 50'000);
+  EXPECT_EQ(store_->get("ws", id).status().code(), Code::kCorruption);
   // Without the promise the id is checked.
   EXPECT_EQ(store_->put("ws", Sha256::of("x"), data).code(), Code::kInvalidArgument);
+}
+
+// The checksum stamp (chunk_checksum.h) in the chunk file's extended attribute.
+class ChecksumStampTest : public LocalStoreTest {
+ protected:
+  static constexpr const char* kStamp = "user.strata.crc32c";
+  void SetUp() override {
+    LocalStoreTest::SetUp();
+    data_ = std::string(300'000, '\0');
+    for (size_t i = 0; i < data_.size(); ++i) data_[i] = static_cast<char>(i * 7 + i / 1000);
+    id_ = Sha256::of(data_);
+    ASSERT_TRUE(store_->put("ws", id_, data_).ok());
+    path_ = chunkFile(dir_.path(), "ws", id_);
+    if (!stamp()) GTEST_SKIP() << "no user extended attributes on this file system";
+  }
+  std::optional<std::string> stamp() const {
+    char buf[16];
+    ssize_t n = ::getxattr(path_.c_str(), kStamp, buf, sizeof(buf));
+    if (n < 0) return std::nullopt;
+    return std::string(buf, static_cast<size_t>(n));
+  }
+  std::string data_;
+  ChunkId id_;
+  std::string path_;
+};
+
+TEST_F(ChecksumStampTest, PutStampsTheChunkWithTheCrcOfItsIdAndBytes) {
+  EXPECT_EQ(stamp()->size(), 4u);
+  EXPECT_EQ(*store_->get("ws", id_), data_);
+}
+
+TEST_F(ChecksumStampTest, UnstampedChunkIsHashedThenStamped) {
+  const std::string stamped = *stamp();
+  ASSERT_EQ(::removexattr(path_.c_str(), kStamp), 0);
+  EXPECT_EQ(*store_->get("ws", id_), data_);
+  EXPECT_EQ(stamp(), stamped);
+  ASSERT_EQ(::removexattr(path_.c_str(), kStamp), 0);
+  flipFileByte(path_, 123);
+  EXPECT_EQ(store_->get("ws", id_).status().code(), Code::kCorruption);
+  EXPECT_FALSE(stamp().has_value());  // damaged bytes are never stamped
+}
+
+TEST_F(ChecksumStampTest, AWrongStampCostsAHashButNeverFailsAGoodChunk) {
+  const std::string stamped = *stamp();
+  ASSERT_EQ(::setxattr(path_.c_str(), kStamp, "abcd", 4, 0), 0);
+  EXPECT_EQ(*store_->get("ws", id_), data_);
+  EXPECT_EQ(stamp(), stamped);  // repaired
+}
+
+TEST_F(ChecksumStampTest, AChunkFileRenamedOverAnotherIsCorrupt) {
+  std::string other = data_;
+  other[0] ^= 1;
+  ChunkId other_id = Sha256::of(other);
+  ASSERT_TRUE(store_->put("ws", other_id, other).ok());
+  // The other chunk's file, with its own stamp, under this chunk's name.
+  ASSERT_EQ(::rename(chunkFile(dir_.path(), "ws", other_id).c_str(), path_.c_str()), 0);
+  EXPECT_EQ(store_->get("ws", id_).status().code(), Code::kCorruption);
+  EXPECT_EQ(store_->getSlice("ws", id_, 0, UINT64_MAX).status().code(), Code::kCorruption);
+}
+
+TEST_F(ChecksumStampTest, SliceOfAWholeChunkIsVerifiedAndPartialOnesAreNot) {
+  flipFileByte(path_, 200'000);
+  EXPECT_EQ(store_->getSlice("ws", id_, 0, data_.size()).status().code(), Code::kCorruption);
+  auto part = store_->getSlice("ws", id_, 10, 1000);  // as getRange: a part is not verified
+  ASSERT_TRUE(part.ok()) << part.status().toString();
+  EXPECT_TRUE(part->file.valid());
+  EXPECT_EQ(part->offset, 10u);
+  EXPECT_EQ(part->length, 1000u);
 }
 
 TEST_F(LocalStoreTest, RememberedVerificationNeverServesDamage) {

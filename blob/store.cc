@@ -29,6 +29,14 @@ Status checkChunk(std::string_view ns, const ChunkId& id, std::string_view data,
   return Status::OK();
 }
 
+Result<ChunkSlice> Store::getSlice(std::string_view ns, const ChunkId& id, uint64_t offset,
+                                  uint64_t length) {
+  ChunkSlice slice;
+  ASSIGN_OR_RETURN(slice.bytes, getRange(ns, id, offset, length));
+  slice.length = slice.bytes.size();
+  return slice;
+}
+
 Status Store::putBatch(std::string_view ns, const std::vector<ChunkWrite>& chunks,
                        const ChunkPutOptions& options) {
   for (const auto& c : chunks) RETURN_IF_ERROR(checkChunk(ns, c.id, c.data, options));

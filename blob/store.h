@@ -28,8 +28,10 @@
 //   sync its own commit). With defer_durability, sync() is the only way. The file-system and
 //   object services satisfy this (docs/storage.md).
 // - get() verifies the bytes against the id; a mismatch is kCorruption, never silent. A
-//   backend may remember that a chunk's stored bytes were verified and skip the hash while
-//   they provably have not changed since (LocalStore: same file identity, see local_store.h).
+//   backend may check a cheaper checksum that was made from bytes known to hash to the id
+//   (LocalStore: a CRC-32C stamp, chunk_checksum.h), and may remember that a chunk's stored
+//   bytes were verified and skip the check while they provably have not changed since
+//   (LocalStore: same file identity, see local_store.h).
 // - getRange() returns bytes [offset, offset+length) clipped to the chunk's end. It verifies
 //   the hash only when it reads the whole chunk (a 4 KiB read must not cost a 4 MiB read).
 // - Missing chunks are kNotFound.
@@ -45,6 +47,7 @@
 
 #include "common/sha256.h"
 #include "common/status.h"
+#include "common/unique_fd.h"
 
 namespace strata::blob {
 
@@ -63,13 +66,24 @@ struct ChunkInfo {
   int64_t mtime_unix = 0;  // when the chunk was written (the collector's orphan sweep uses it)
 };
 
+// Bytes of a chunk as getSlice() hands them out: in memory, or as a range of an open chunk
+// file, so a server can send them with sendfile(2) instead of copying them through its own
+// memory twice. Either way they were checked as getRange() checks them.
+struct ChunkSlice {
+  std::string bytes;  // the bytes, when `file` is not open
+  UniqueFd file;      // else the open chunk file, holding them at [offset, offset + length)
+  uint64_t offset = 0;
+  uint64_t length = 0;  // of the file range; bytes.size() for bytes
+};
+
 // What a caller can vouch for to make a put cheaper. The defaults are the plain put().
 struct ChunkPutOptions {
   // The caller itself computed `id` as the SHA-256 of exactly these bytes, in this process
   // (e.g. the object service hashing a request body), so the store does not hash them a
   // second time. NEVER set it for an id that came from outside the process (a client's
-  // claimed id): that one must be verified. Reads still verify, so a caller bug surfaces as
-  // kCorruption on read, never as wrong bytes served.
+  // claimed id): that one must be verified. Reads still check the stored bytes, but (in
+  // LocalStore) against a checksum made from these bytes at put time (blob/chunk_checksum.h):
+  // they catch damage to the stored chunk, not a wrong id vouched for here.
   bool id_verified = false;
   // The chunk need not survive a machine crash until the caller's next sync(): put() returns
   // once it survives kill -9, and a backend may then share one barrier among many puts.
@@ -99,6 +113,11 @@ class Store {
   virtual Result<std::string> get(std::string_view ns, const ChunkId& id) = 0;
   virtual Result<std::string> getRange(std::string_view ns, const ChunkId& id, uint64_t offset,
                                        uint64_t length) = 0;
+  // getRange() as a ChunkSlice, verified the same way (a whole chunk fully, before this
+  // returns). A file range stays valid while the caller holds it, even if the chunk is removed
+  // meanwhile (the open file keeps the bytes). Default: the bytes of getRange().
+  virtual Result<ChunkSlice> getSlice(std::string_view ns, const ChunkId& id, uint64_t offset,
+                                      uint64_t length);
   // Size and write time; kNotFound when absent.
   virtual Result<ChunkInfo> stat(std::string_view ns, const ChunkId& id) = 0;
   // Removing an absent chunk is not an error.

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -81,6 +82,15 @@ class StoreConformance : public ::testing::Test {
   std::string read(std::string_view ns, const ChunkId& id) {
     auto r = store_->get(ns, id);
     return r.ok() ? *r : "<" + r.status().toString() + ">";
+  }
+  // getSlice()'s bytes (read from its file when it has one), or a description of the error.
+  std::string slice(std::string_view ns, const ChunkId& id, uint64_t offset, uint64_t length) {
+    auto r = store_->getSlice(ns, id, offset, length);
+    if (!r.ok()) return "<" + r.status().toString() + ">";
+    if (!r->file) return r->bytes;
+    std::string out(r->length, '\0');
+    ssize_t n = ::pread(r->file.get(), out.data(), out.size(), static_cast<off_t>(r->offset));
+    return n == static_cast<ssize_t>(out.size()) ? out : std::string("<short file>");
   }
   std::set<ChunkId> listed(std::string_view ns) {
     std::set<ChunkId> ids;
@@ -194,6 +204,19 @@ TYPED_TEST_P(StoreConformance, RangeReads) {
   EXPECT_EQ(range(100, 0), "");                               // zero length
 }
 
+TYPED_TEST_P(StoreConformance, SlicesHoldTheRangesBytes) {
+  std::string data = this->bytes(10'000, 6);
+  ChunkId id = this->put("ws", data);
+  EXPECT_EQ(this->slice("ws", id, 0, UINT64_MAX), data);
+  EXPECT_EQ(this->slice("ws", id, 0, 10'000), data);
+  EXPECT_EQ(this->slice("ws", id, 4096, 4096), data.substr(4096, 4096));
+  EXPECT_EQ(this->slice("ws", id, 9990, 100), data.substr(9990));
+  EXPECT_EQ(this->slice("ws", id, 10'000, 10), "");
+  EXPECT_EQ(this->slice("ws", id, UINT64_MAX, UINT64_MAX), "");
+  EXPECT_EQ(this->store_->getSlice("ws", Sha256::of("never stored"), 0, 10).status().code(),
+            Code::kNotFound);
+}
+
 TYPED_TEST_P(StoreConformance, CorruptionIsDetected) {
   std::string data = this->bytes(50'000, 7);
   ChunkId id = this->put("ws", data);
@@ -202,6 +225,7 @@ TYPED_TEST_P(StoreConformance, CorruptionIsDetected) {
   // A read of the whole chunk through getRange verifies too.
   EXPECT_EQ(this->store_->getRange("ws", id, 0, data.size()).status().code(), Code::kCorruption);
   EXPECT_EQ(this->store_->getRange("ws", id, 0, UINT64_MAX).status().code(), Code::kCorruption);
+  EXPECT_EQ(this->store_->getSlice("ws", id, 0, UINT64_MAX).status().code(), Code::kCorruption);
 }
 
 TYPED_TEST_P(StoreConformance, Remove) {
@@ -333,6 +357,7 @@ TYPED_TEST_P(StoreConformance, DurableAcrossReopen) {
 REGISTER_TYPED_TEST_SUITE_P(StoreConformance, PutGetStat, EmptyAndMaximumSizeChunks,
                             OversizedChunkIsRejected, MismatchedIdIsRejectedAndNothingStored,
                             PutIsIdempotent, PutBatchStoresAllOrNothingOnBadId, MissingChunkIsNotFound, RangeReads,
+                            SlicesHoldTheRangesBytes,
                             CorruptionIsDetected, Remove, ListReportsEveryChunkOnce,
                             NamespacesAreIsolated, InvalidNamespacesAreRejected,
                             ConcurrentPutsOfTheSameChunk, ConcurrentPutsOfDifferentChunks,

@@ -58,6 +58,13 @@ class TieredStore final : public Store {
     return large_->getRange(ns, id, offset, length);
   }
 
+  Result<ChunkSlice> getSlice(std::string_view ns, const ChunkId& id, uint64_t offset,
+                              uint64_t length) override {
+    auto r = small_->getSlice(ns, id, offset, length);
+    if (r.ok() || r.status().code() != Code::kNotFound) return r;
+    return large_->getSlice(ns, id, offset, length);
+  }
+
   Result<ChunkInfo> stat(std::string_view ns, const ChunkId& id) override {
     auto r = small_->stat(ns, id);
     if (r.ok() || r.status().code() != Code::kNotFound) return r;

@@ -97,6 +97,10 @@ class ChunkManager {
 
   virtual Result<std::string> read(std::string_view ws, const Digest& id, uint64_t offset,
                                    uint64_t length) = 0;
+  // read() as a blob::ChunkSlice: a range of the open chunk file where the store keeps one
+  // (verified the same way), for callers that send it with sendfile(2).
+  virtual Result<blob::ChunkSlice> readSlice(std::string_view ws, const Digest& id,
+                                             uint64_t offset, uint64_t length) = 0;
 
   // One pass of the collector. `now_unix` lets tests and `strata server gc` move time;
   // `ignore_pins` is for offline runs where no upload can be in flight.

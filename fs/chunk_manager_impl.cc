@@ -221,6 +221,12 @@ Result<std::string> ChunkManagerImpl::read(std::string_view ws, const Digest& id
   return store_.getRange(ws, id, offset, length);
 }
 
+Result<blob::ChunkSlice> ChunkManagerImpl::readSlice(std::string_view ws, const Digest& id,
+                                                    uint64_t offset, uint64_t length) {
+  RETURN_IF_ERROR(validateSpaceName("workspace", ws));
+  return store_.getSlice(ws, id, offset, length);
+}
+
 Result<FsckReport> ChunkManagerImpl::fsck() {
   std::vector<ReferenceSource*> sources;
   {

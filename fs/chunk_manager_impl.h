@@ -46,6 +46,8 @@ class ChunkManagerImpl final : public ChunkManager {
   Status endUpload(std::string_view ws, std::string_view upload_id) override;
   Result<std::string> read(std::string_view ws, const Digest& id, uint64_t offset,
                            uint64_t length) override;
+  Result<blob::ChunkSlice> readSlice(std::string_view ws, const Digest& id, uint64_t offset,
+                                     uint64_t length) override;
   Result<GcStats> collect(int64_t now_unix, bool ignore_pins) override;
   Result<FsckReport> fsck() override;
   Status changeReferences(db::Transaction& txn, std::string_view ws,

@@ -85,7 +85,8 @@ Result<ObjectInfo> ObjectServiceImpl::headObject(std::string_view ws, std::strin
 }
 
 Status ObjectServiceImpl::readObject(std::string_view ws, const ObjectInfo& info, uint64_t offset,
-                                     uint64_t length, const ByteSink& sink) {
+                                     uint64_t length, const ByteSink& sink,
+                                     const FileSink& file_sink) {
   RETURN_IF_ERROR(fs::validateSpaceName("workspace", ws));
   if (offset > info.size || length > info.size - offset) {
     return Status(Code::kRangeNotSatisfiable, "read past the end of the object");
@@ -147,12 +148,28 @@ Status ObjectServiceImpl::readObject(std::string_view ws, const ObjectInfo& info
     return std::optional<Piece>(page_pieces[next_index++]);
   };
   // Reads one piece: the store verifies a whole chunk against its id before returning it.
-  auto read = [this, ws, &info](const Piece& p) -> Result<std::string> {
-    ASSIGN_OR_RETURN(std::string bytes, chunks_.read(ws, p.id, p.offset, p.length));
-    if (bytes.size() != p.length) {
+  // With a file sink, a piece in a chunk file stays there (an open file and a range).
+  auto read = [this, ws, &info, &file_sink](const Piece& p) -> Result<blob::ChunkSlice> {
+    blob::ChunkSlice slice;
+    if (file_sink) {
+      ASSIGN_OR_RETURN(slice, chunks_.readSlice(ws, p.id, p.offset, p.length));
+    } else {
+      ASSIGN_OR_RETURN(slice.bytes, chunks_.read(ws, p.id, p.offset, p.length));
+      slice.length = slice.bytes.size();
+    }
+    if (slice.length != p.length) {
       return corruption("chunk ", p.id.hex(), " of object ", info.key, " is shorter than its reference");
     }
-    return bytes;
+    return slice;
+  };
+  auto send = [&](const blob::ChunkSlice& slice) {
+    return slice.file ? file_sink(slice.file.get(), slice.offset, slice.length) : sink(slice.bytes);
+  };
+  // Memory a piece holds while it waits to be sent: none when it stays in its file (a file
+  // sink takes chunk-file pieces; only small-tier chunks come as bytes, at most 64 KiB).
+  auto charge = [&](const Piece& p, bool wait) {
+    if (file_sink) return PooledBuffer();
+    return wait ? pool_.reserve(p.length) : pool_.tryReserve(p.length);
   };
 
   // Read-ahead: while piece N goes to the sink (the client's socket), piece N+1 is read and
@@ -160,18 +177,20 @@ Status ObjectServiceImpl::readObject(std::string_view ws, const ObjectInfo& info
   // thread reads it after sending (so a one-chunk object costs no thread hand-off). Each
   // piece in memory is charged to the pool.
   ASSIGN_OR_RETURN(std::optional<Piece> cur_piece, next());
-  PooledBuffer cur_charge = pool_.reserve(cur_piece->length);
-  ASSIGN_OR_RETURN(std::string cur, read(*cur_piece));
+  PooledBuffer cur_charge = charge(*cur_piece, true);
+  ASSIGN_OR_RETURN(blob::ChunkSlice cur, read(*cur_piece));
   for (;;) {
     ASSIGN_OR_RETURN(std::optional<Piece> ahead_piece, next());
     PooledBuffer ahead_charge;
-    std::future<Result<std::string>> ahead;
+    std::future<Result<blob::ChunkSlice>> ahead;
     if (ahead_piece) {
-      ahead_charge = pool_.tryReserve(ahead_piece->length);
-      if (ahead_charge) ahead = readers_.submit([&read, p = *ahead_piece] { return read(p); });
+      ahead_charge = charge(*ahead_piece, false);
+      if (ahead_charge || file_sink) {
+        ahead = readers_.submit([&read, p = *ahead_piece] { return read(p); });
+      }
     }
-    Status sent = sink(cur);
-    std::string().swap(cur);
+    Status sent = send(cur);
+    cur = blob::ChunkSlice();
     cur_charge.reset();
     if (!sent.ok()) {
       if (ahead.valid()) ahead.wait();  // it uses `read`, which lives in this frame
@@ -182,7 +201,7 @@ Status ObjectServiceImpl::readObject(std::string_view ws, const ObjectInfo& info
       ASSIGN_OR_RETURN(cur, ahead.get());
       cur_charge = std::move(ahead_charge);
     } else {
-      cur_charge = pool_.reserve(ahead_piece->length);
+      cur_charge = charge(*ahead_piece, true);
       ASSIGN_OR_RETURN(cur, read(*ahead_piece));
     }
   }

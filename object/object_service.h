@@ -79,6 +79,9 @@ struct ObjectInfo {
 using ByteSource = std::function<Result<size_t>(char* dst, size_t size)>;
 // Where readObject sends bytes, piece by piece (at most one chunk at a time).
 using ByteSink = std::function<Status(std::string_view bytes)>;
+// Where readObject may send a piece that is a range of an open chunk file (already verified)
+// instead of its bytes, so a server can pass it to sendfile(2): no copy through user space.
+using FileSink = std::function<Status(int fd, uint64_t offset, uint64_t length)>;
 
 struct PutOptions {
   ObjectAttrs attrs;
@@ -164,8 +167,13 @@ class ObjectService {
   // Streams bytes [offset, offset+length) of the object `info` (from headObject) to `sink`.
   // REQUIRES: offset + length <= info.size. Fails with kNotFound when the object was
   // replaced or deleted meanwhile and its chunk list is gone.
+  // With a `file_sink`, pieces the chunk store holds in files go there, the rest to `sink`.
   virtual Status readObject(std::string_view ws, const ObjectInfo& info, uint64_t offset,
-                            uint64_t length, const ByteSink& sink) = 0;
+                            uint64_t length, const ByteSink& sink, const FileSink& file_sink) = 0;
+  Status readObject(std::string_view ws, const ObjectInfo& info, uint64_t offset,
+                    uint64_t length, const ByteSink& sink) {
+    return readObject(ws, info, offset, length, sink, FileSink());
+  }
   // Deleting an absent key is not an error (S3). "[NoSuchBucket]" when the bucket is.
   virtual Status deleteObject(std::string_view ws, std::string_view bucket,
                               std::string_view key) = 0;

@@ -45,8 +45,9 @@ class ObjectServiceImpl final : public ObjectService, public fs::ReferenceSource
                                const ByteSource& body, const PutOptions& options) override;
   Result<ObjectInfo> headObject(std::string_view ws, std::string_view bucket,
                                 std::string_view key) override;
+  using ObjectService::readObject;
   Status readObject(std::string_view ws, const ObjectInfo& info, uint64_t offset,
-                    uint64_t length, const ByteSink& sink) override;
+                    uint64_t length, const ByteSink& sink, const FileSink& file_sink) override;
   Status deleteObject(std::string_view ws, std::string_view bucket, std::string_view key) override;
   Result<ObjectInfo> copyObject(std::string_view ws, std::string_view src_bucket,
                                 std::string_view src_key, std::string_view dst_bucket,

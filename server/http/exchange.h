@@ -52,6 +52,10 @@ class Exchange {
   // requests the body is suppressed but Content-Length still announces it.
   virtual Status startStream(int status, const Headers& headers, uint64_t content_length) = 0;
   virtual Status write(std::string_view bytes) = 0;
+  // write() of bytes [offset, offset + length) of the open file `fd`, sent by the kernel
+  // (sendfile(2)) without passing through this process's memory. The caller guarantees the
+  // file holds those bytes.
+  virtual Status sendFile(int fd, uint64_t offset, uint64_t length) = 0;
 
   // True once a response head has been sent (an error after that can only drop the connection).
   virtual bool responded() const = 0;

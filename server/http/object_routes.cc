@@ -216,8 +216,10 @@ void addObjectRoutes(Router& router, object::ObjectService& objects, s3::Credent
                }
                RETURN_IF_ERROR(call.ex().startStream(status, headers, length));
                if (call.ex().method() == "HEAD" || length == 0) return Status::OK();
-               Status st = svc->readObject(call.workspace(), info, first, length,
-                                           [&call](std::string_view bytes) { return call.ex().write(bytes); });
+               Status st = svc->readObject(
+                   call.workspace(), info, first, length,
+                   [&call](std::string_view bytes) { return call.ex().write(bytes); },
+                   [&call](int fd, uint64_t offset, uint64_t n) { return call.ex().sendFile(fd, offset, n); });
                // The head is out: an error now can only cut the body short, which the client
                // sees as fewer bytes than Content-Length.
                return st;

@@ -121,8 +121,9 @@ Status getObject(S3Request& req) {
   }
   RETURN_IF_ERROR(req.ex.startStream(status, headers, length));
   if (req.ex.method() == "HEAD" || length == 0) return Status::OK();
-  Status st = req.deps.objects.readObject(req.workspace, info, first, length,
-                                          [&](std::string_view bytes) { return req.ex.write(bytes); });
+  Status st = req.deps.objects.readObject(
+      req.workspace, info, first, length, [&](std::string_view bytes) { return req.ex.write(bytes); },
+      [&](int fd, uint64_t offset, uint64_t n) { return req.ex.sendFile(fd, offset, n); });
   // The head is out: an error now can only cut the response short (the client sees fewer
   // bytes than Content-Length and retries).
   if (!st.ok() && st.code() != Code::kIOError) {
